@@ -1,0 +1,59 @@
+# Set-up and everyday tasks. `make serve` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install serve test test-fast browser reindex eval ablation bench bench-small load lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Browser tests drive Debian's Chromium (a downloaded browser cannot work offline).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+reindex: $(STAMP)
+	$(BIN)/searchapp reindex
+
+# Reindexing first is cheap when nothing changed, and brings an index built
+# by an older version up to date.
+serve: $(STAMP)
+	$(BIN)/searchapp reindex
+	$(BIN)/searchapp serve
+
+test: $(STAMP) browser
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser"
+
+eval: $(STAMP)
+	$(BIN)/python bench/evaluate.py
+
+ablation: $(STAMP)
+	$(BIN)/python bench/evaluate.py --ablation
+
+bench-small: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --size 10000
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --size 100000
+
+lint: $(STAMP)
+	$(BIN)/pip install --quiet ruff==0.17.5
+	$(BIN)/ruff check searchapp tests bench
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/gen-* index/segments.sqlite .eval

@@ -1,0 +1,17 @@
+"""searchapp: full-text search over Vietnamese diplomatic news."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from searchapp.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The Flask application; reads ``config.toml`` when no config is given."""
+    from searchapp.web import create_app as build
+
+    return build(config)

@@ -1,0 +1,311 @@
+"""The ``searchapp`` command line: reindex, add, search, stats, check, serve."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+
+import click
+
+from searchapp.config import ENV_VAR, Config, load_config
+from searchapp.errors import SearchappError
+
+
+class _Context:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except SearchappError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    envvar=ENV_VAR,
+    type=click.Path(dir_okay=False),
+    help=f"Configuration file (default: config.toml here, or ${ENV_VAR}).",
+)
+@click.version_option(package_name="searchapp")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Full-text search over Vietnamese diplomatic news."""
+    ctx.obj = _Context(config_path)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _progress_bar(label: str):
+    """A tqdm bar on a terminal, nothing otherwise (logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="article", desc=label, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _print_report(report, strict: bool) -> None:
+    for error in report.failed:
+        click.echo(f"error: {error}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    kind = "Full rebuild" if report.full else "Reindex"
+    click.echo(f"{kind}: {report.summary()}")
+    if strict and report.failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Rebuild the whole index aside and swap it in.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any article failed.")
+@click.pass_obj
+def reindex(obj: _Context, full: bool, strict: bool) -> None:
+    """Index new, changed and deleted articles of the corpus folder."""
+    from searchapp.indexer import reindex as run_reindex
+
+    config = obj.config
+    if not config.corpus_path.is_dir():
+        raise click.ClickException(f"corpus folder {config.corpus_path} does not exist; create it or fix [corpus] path")
+    update, close = _progress_bar("Indexing")
+    try:
+        report = run_reindex(config, full=full, progress=update, on_wait=lambda m: click.echo(m, err=True))
+    except SearchappError as exc:
+        raise _fail(exc) from None
+    finally:
+        close()
+    _print_report(report, strict)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.pass_obj
+def add(obj: _Context, sources: tuple[str, ...]) -> None:
+    """Add article files, saved HTML pages or web page URLs to the corpus and index them.
+
+    Article files (.txt, .md, .json, .jsonl, .jsonl.gz) are copied into the
+    corpus folder. An http(s):// URL is downloaded and a .html/.htm file read;
+    the article's text, title, date and outlet are extracted and saved under
+    web/<year>/ in the corpus. Adding the same URL again updates its article.
+    Exit status 1 if any argument failed; the others are still added.
+    """
+    from searchapp.ingest import add_sources
+
+    update, close = _progress_bar("Indexing")
+    try:
+        result = add_sources(obj.config, sources, progress=update, on_outcome=_print_outcome)
+    except SearchappError as exc:
+        raise _fail(exc) from None
+    finally:
+        close()
+    _finish_ingest(result, f"{len(result.failed)} of {len(sources)} failed")
+
+
+def _print_outcome(outcome) -> None:
+    if outcome.failed:
+        click.echo(f"error: {outcome.source}: {outcome.error}", err=True)
+    elif outcome.status == "copied":
+        click.echo(f"added {outcome.path}")
+    elif outcome.status != "skipped":
+        click.echo(f"{outcome.status} {outcome.path} ({outcome.title}) from {outcome.source}")
+
+
+def _finish_ingest(result, failure_line: str) -> None:
+    if result.report is not None:
+        _print_report(result.report, strict=False)
+    if result.failed:
+        click.echo(failure_line, err=True)
+        raise SystemExit(1)
+
+
+@cli.command("fetch-feed")
+@click.argument("feed_url")
+@click.option("--limit", type=click.IntRange(min=0), help="Fetch at most N new items (the rest wait for the next run).")
+@click.option(
+    "--delay", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Seconds to wait between requests."
+)
+@click.pass_obj
+def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) -> None:
+    """Fetch the pages of an RSS/Atom feed's new items, save their articles and index them.
+
+    Items already fetched (remembered in feeds.json in the index folder) are
+    skipped. A page without extractable text is saved with the item's summary.
+    """
+    from searchapp.ingest import fetch_feed as run_fetch_feed
+
+    update, close = _progress_bar("Indexing")
+    try:
+        result = run_fetch_feed(
+            obj.config, feed_url, limit=limit, delay=delay, progress=update, on_outcome=_print_outcome
+        )
+    except SearchappError as exc:
+        raise _fail(exc) from None
+    finally:
+        close()
+    new = result.count("added", "updated", "unchanged")
+    summary = f"{new} new, {result.count('skipped')} skipped (already fetched), {len(result.failed)} failed"
+    if result.left:
+        summary += f", {result.left} left for the next run (--limit)"
+    click.echo(f"{result.feed_title or feed_url}: {summary}")
+    _finish_ingest(result, f"{len(result.failed)} items failed; they are tried again on the next run")
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--partner", multiple=True, help="Partner code or name (repeatable): JP, Nhật Bản, Japan.")
+@click.option("--topic", multiple=True, help="Topic slug or name (repeatable).")
+@click.option("--source", multiple=True, help="Outlet (repeatable).")
+@click.option("--from", "date_from", help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--limit", type=int, default=10, show_default=True, help="Results per page.")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON document as /api/search.")
+@click.pass_obj
+def search(obj, query, partner, topic, source, date_from, date_to, sort, limit, page, as_json) -> None:
+    """Search the index and print ranked hits with snippets and facet counts."""
+    from searchapp.search import Searcher
+
+    try:
+        result = Searcher(obj.config).search(
+            " ".join(query),
+            partners=partner,
+            topics=topic,
+            sources=source,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            page=page,
+            per_page=limit,
+        )
+    except SearchappError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_result(result)
+
+
+def _terminal_snippet(html: str) -> str:
+    from html import unescape
+
+    marked = html.replace("<mark>", "\x00").replace("</mark>", "\x01")
+    text = unescape(marked)
+    return text.replace("\x00", click.style("", bold=True, reset=False)).replace("\x01", click.style("", reset=True))
+
+
+def _print_result(result) -> None:
+    click.echo(f"{result.total:,} results ({result.took_ms:.0f} ms), page {result.page}/{result.pages}")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    start = (result.page - 1) * result.per_page
+    for rank, hit in enumerate(result.hits, start=start + 1):
+        meta = " · ".join(x for x in (hit.date, hit.source, ", ".join(hit.partners)) if x)
+        click.echo(f"\n{rank}. {click.style(hit.title, bold=True)}  [{hit.id}]")
+        if meta:
+            click.echo(f"   {meta}")
+        click.echo(f"   {_terminal_snippet(hit.snippet)}")
+    for name, values in result.facets.items():
+        if values:
+            shown = ", ".join(f"{v.label} ({v.count})" for v in values[:8])
+            click.echo(f"\n{name}: {shown}", nl=False)
+    click.echo()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def stats(obj: _Context, as_json: bool) -> None:
+    """Show how many articles the index holds, by partner, topic and source."""
+    from searchapp import metadata
+    from searchapp.search import Searcher
+
+    try:
+        data = Searcher(obj.config).stats()
+    except SearchappError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Articles: {data['articles']:,} ({data['dated']:,} dated, {data['first_date']} … {data['last_date']})")
+    click.echo("Partners: " + ", ".join(f"{metadata.partner_label(p)} {n}" for p, n in data["partners"][:15]))
+    click.echo("Topics: " + ", ".join(f"{metadata.topic_label(t)} {n}" for t, n in data["topics"][:15]))
+    click.echo("Sources: " + ", ".join(f"{s} {n}" for s, n in data["sources"][:15]))
+
+
+@cli.command()
+@click.pass_obj
+def check(obj: _Context) -> None:
+    """Validate the corpus folder without indexing; exit 1 on any problem."""
+    from searchapp.indexer import check_corpus
+
+    config = obj.config
+    if not config.corpus_path.is_dir():
+        raise click.ClickException(f"corpus folder {config.corpus_path} does not exist")
+    good, errors, warnings = check_corpus(config.corpus_path)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{good:,} articles readable, {len(errors):,} problems")
+    if errors:
+        raise SystemExit(1)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default from config: 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default from config: 5000).")
+@click.option("--debug", is_flag=True, help="Flask's development server with the debugger. Never in production.")
+@click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads of the server.")
+@click.pass_obj
+def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
+    """Serve the search page and the JSON API."""
+    from searchapp import create_app
+
+    config = obj.config
+    host = host or config.host
+    port = port or config.port
+    if not _is_loopback(host) and not allow_remote:
+        raise click.ClickException(
+            f"refusing to listen on {host}: the page would be reachable from other machines. Add --allow-remote to do so."
+        )
+    app = create_app(config)
+    click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="searchapp", _quiet=True)
+
+
+def main() -> None:
+    """Entry point for ``python -m searchapp``."""
+    cli(prog_name="searchapp")

@@ -1,0 +1,90 @@
+"""The Whoosh schema and how an :class:`Article` becomes a Whoosh document.
+
+Text is indexed three ways (see :mod:`searchapp.analysis`): exact syllables
+(``syl``), folded syllables (``fold``) and pyvi compound words (``words``). The
+title is repeated inside that text: measured on the judged sets, this beats a
+separately boosted title field by a wide margin, because BM25's length
+normalisation treats a short title field badly.
+"""
+
+from __future__ import annotations
+
+from whoosh import fields
+from whoosh.formats import Frequency
+
+from searchapp.analysis import fold_analyzer, folded_word_analyzer, syllable_analyzer, word_analyzer
+from searchapp.corpus import Article
+
+# Bump when the schema or analysis changes; an index of another version is
+# rebuilt by the next reindex.
+SCHEMA_VERSION = 4
+
+
+def build_schema() -> fields.Schema:
+    """A fresh schema instance (Whoosh pickles it into the index)."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.STORED(),
+        body=fields.STORED(),
+        syl=fields.TEXT(analyzer=syllable_analyzer(), phrase=True),
+        fold=fields.TEXT(analyzer=fold_analyzer(), phrase=True),
+        words=fields.FieldType(Frequency(), analyzer=word_analyzer(), scorable=True),
+        wfold=fields.FieldType(Frequency(), analyzer=folded_word_analyzer(), scorable=True),
+        partner=fields.KEYWORD(commas=True, sortable=True),
+        topic=fields.KEYWORD(commas=True, sortable=True),
+        source=fields.ID(sortable=True),
+        datenum=fields.NUMERIC(int, bits=32, sortable=True, default=0),
+        story=fields.ID(sortable=True),
+        meta=fields.STORED(),
+    )
+
+
+def search_text(article: Article, title_repeat: int) -> str:
+    """The text the search fields index: the title ``title_repeat`` times, then the body.
+
+    A title that is not a headline (a caption or a lead sentence) already
+    starts the body and gets no extra weight.
+    """
+    if not article.headline:
+        return article.body
+    return "\n".join([article.title] * max(1, title_repeat) + [article.body])
+
+
+def date_number(date: str | None) -> int:
+    """``2021-07-06`` → 20210706; 0 when the article has no date."""
+    return int(date.replace("-", "")) if date else 0
+
+
+def to_document(article: Article, title_repeat: int, story: str | None = None) -> dict:
+    """The Whoosh document for one article; ``story`` groups near-duplicates."""
+    text = search_text(article, title_repeat)
+    doc = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "syl": text,
+        "fold": text,
+        "words": text,
+        "wfold": text,
+        "datenum": date_number(article.date),
+        "story": story or article.id,
+        "meta": {
+            "date": article.date,
+            "source": article.source,
+            "url": article.url,
+            "category": article.category,
+            "partners": list(article.partners),
+            "topics": list(article.topics),
+            "path": article.path,
+            "line": article.line,
+            "checksum": article.checksum,
+            "headline": article.headline,
+        },
+    }
+    if article.partners:
+        doc["partner"] = ",".join(article.partners)
+    if article.topics:
+        doc["topic"] = ",".join(article.topics)
+    if article.source:
+        doc["source"] = article.source
+    return doc

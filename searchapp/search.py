@@ -1,0 +1,604 @@
+"""Searching: ranked, filtered, highlighted results with facet counts.
+
+:class:`Searcher` is opened once and shared: each thread gets its own Whoosh
+searcher, and all of them share per-document facet columns loaded once per
+index generation. A reindex is picked up by the next search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import pickle
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from whoosh import scoring
+
+from searchapp import highlight, metadata, store
+from searchapp.config import Config
+from searchapp.errors import IndexMissing, QueryError
+from searchapp.querylang import ParsedQuery, parse_query
+from searchapp.ranking import MatchTerms, QueryBuilder
+from searchapp.schema import SCHEMA_VERSION
+from searchapp.suggest import Suggester
+
+SORTS = ("relevance", "newest", "oldest")
+FACET_LIMIT = 30
+MAX_PAGE = 1000
+# Same-story articles listed under one hit, at most.
+MAX_SIMILAR = 20
+# Candidates re-scored by query coverage.
+RERANK_DEPTH = 100
+
+
+@dataclass
+class Hit:
+    """One result row."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    partners: list[str]
+    topics: list[str]
+    score: float
+    snippet: str
+    # Ids of other matching articles of the same story, shown under this one.
+    similar: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FacetValue:
+    """One value of a facet with its count among the matching articles."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    """Everything a results page needs."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None = None
+    sort: str = "relevance"
+    filters: dict[str, Any] = field(default_factory=dict)
+    # Matching articles per month (or per year over long spans), oldest first.
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``/api/search`` and ``searchapp search --json`` return."""
+        return {
+            "ok": True,
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [asdict(h) for h in self.hits],
+            "facets": {k: [asdict(v) for v in vals] for k, vals in self.facets.items()},
+            "suggestion": self.suggestion,
+            "timeline": self.timeline,
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated filters; values are canonical (partner codes, topic slugs)."""
+
+    partners: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    date_from: int = 0
+    date_to: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.partners or self.topics or self.sources or self.years or self.date_from or self.date_to)
+
+
+class _Columns:
+    """Facet values of every document, read once per index generation."""
+
+    def __init__(self, reader) -> None:
+        size = reader.doc_count_all()
+        self.dates = _column(reader, "datenum", size, 0, int)
+        self.partners = _column(reader, "partner", size, (), _split)
+        self.topics = _column(reader, "topic", size, (), _split)
+        self.sources = _column(reader, "source", size, None, lambda v: _text(v) or None)
+        self.stories = _column(reader, "story", size, None, _text)
+        self.members: dict[str, list[int]] = {}
+        for docnum, story in enumerate(self.stories):
+            if story is not None:
+                self.members.setdefault(story, []).append(docnum)
+
+
+def _column(reader, name: str, size: int, default, convert) -> list:
+    """A per-document list; segments where no document has a value give defaults."""
+    values = [default] * size
+    if name not in reader.schema:
+        return values
+    # Segment by segment: a segment where no document has the field has no
+    # column at all, and the combined reader would silently skip it.
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.has_column(name):
+            continue
+        for docnum, value in enumerate(leaf.column_reader(name)):
+            if value:
+                values[offset + docnum] = convert(value)
+    return values
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _split(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(v for v in _text(value).split(",") if v)
+
+
+class _Generation:
+    """One opened index generation, shared by threads."""
+
+    def __init__(self, index_path) -> None:
+        self.folder = store.live_generation(index_path)
+        if self.folder is not None:
+            version = store.read_manifest(self.folder).get("schema_version")
+            if version is not None and version != SCHEMA_VERSION:
+                raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
+        self.ix = store.open_live_index(index_path)
+        self.version = self.ix.latest_generation()
+        self.local = threading.local()
+        reader = self.ix.reader()
+        self.columns = _Columns(reader)
+        self.doc_count = reader.doc_count()
+        reader.close()
+        self._suggester: Suggester | None = None
+        self._lock = threading.Lock()
+
+    def searcher(self, weighting):
+        s = getattr(self.local, "searcher", None)
+        if s is None:
+            s = self.ix.searcher(weighting=weighting)
+            self.local.searcher = s
+        return s
+
+    def suggester(self, searcher) -> Suggester:
+        with self._lock:
+            if self._suggester is None:
+                self._suggester = Suggester(searcher.reader())
+        return self._suggester
+
+
+class Searcher:
+    """Search the index named by ``config``.
+
+    >>> Searcher(config).search("quan hệ Việt Nam Nhật Bản", partners=["JP"])  # doctest: +SKIP
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.weighting = scoring.BM25F(B=config.ranking.bm25_b, K1=config.ranking.bm25_k1)
+        self._generation: _Generation | None = None
+        self._lock = threading.Lock()
+
+    # -- index lifecycle ---------------------------------------------------
+
+    def _current(self) -> _Generation:
+        """The open generation, reopened when a reindex has published a new one."""
+        with self._lock:
+            gen = self._generation
+            if gen is None or self._stale(gen):
+                try:
+                    self._generation = gen = _Generation(self.config.index_path)
+                except IndexMissing:
+                    self._generation = None
+                    raise
+                except (OSError, ValueError, TypeError, EOFError, KeyError, pickle.UnpicklingError) as exc:
+                    # A damaged table of contents surfaces as any of these.
+                    self._generation = None
+                    raise IndexMissing(
+                        f"The index cannot be read ({exc.__class__.__name__}). Run `searchapp reindex --full`."
+                    ) from exc
+            return gen
+
+    def _stale(self, gen: _Generation) -> bool:
+        folder = store.live_generation(self.config.index_path)
+        if folder is None:
+            raise IndexMissing(f"No index in {self.config.index_path}. Run `searchapp reindex` first.")
+        if folder != gen.folder:
+            return True
+        try:
+            return gen.ix.latest_generation() != gen.version
+        except OSError as exc:
+            raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
+
+    def _whoosh(self, gen: _Generation):
+        return gen.searcher(self.weighting)
+
+    def doc_count(self) -> int:
+        """Number of articles in the index."""
+        return self._current().doc_count
+
+    # -- search ------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        partners: list[str] | tuple[str, ...] = (),
+        topics: list[str] | tuple[str, ...] = (),
+        sources: list[str] | tuple[str, ...] = (),
+        years: list[int | str] | tuple[int | str, ...] = (),
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int | None = None,
+        snippets: bool = True,
+        group: bool = True,
+    ) -> SearchResult:
+        """Run one search.
+
+        :param query: the query box text (words, "phrases", -exclude, OR, field:value).
+        :param partners: partner codes or names ("JP", "Nhật Bản", "Japan"); all must match.
+        :param topics: topic slugs or labels; all must match.
+        :param sources: outlets; any may match.
+        :param date_from: first day (YYYY-MM-DD), inclusive.
+        :param date_to: last day (YYYY-MM-DD), inclusive.
+        :param sort: ``relevance``, ``newest`` or ``oldest``.
+        :param group: show the same story from several outlets once, the others
+            listed in the hit's ``similar``.
+        :raises QueryError: a bad page, sort or date (never for the query text).
+        :raises IndexMissing: there is no index.
+        """
+        started = time.perf_counter()
+        per_page = self._per_page(per_page)
+        page = _positive_int(page, "page", MAX_PAGE)
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        parsed = parse_query(query)
+        filters = self._filters(parsed, partners, topics, sources, years, date_from, date_to)
+        gen = self._current()
+        searcher = self._whoosh(gen)
+        built = QueryBuilder(searcher.reader(), self.config.ranking).build(parsed)
+        matched = self._matching(searcher, built, parsed)
+        allowed = self._apply_filters(gen, matched, filters)
+        total = len(allowed)
+        offset = (page - 1) * per_page
+        groups = self._groups(gen, searcher, built, allowed, sort, offset + per_page, group)
+        hits = []
+        for docnum, score, others in groups[offset : offset + per_page]:
+            hit = self._hit(searcher, docnum, score, built.terms, snippets)
+            hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
+            hits.append(hit)
+        facets = self._facets(gen, allowed, filters)
+        timeline = _timeline(gen.columns.dates, allowed)
+        suggestion = gen.suggester(searcher).suggest(query, parsed) if query.strip() else None
+        return SearchResult(
+            query=query,
+            total=total,
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            sort=sort,
+            filters=asdict(filters),
+            timeline=timeline,
+        )
+
+    def _per_page(self, per_page: int | None) -> int:
+        if per_page is None:
+            return self.config.per_page
+        return _positive_int(per_page, "per_page", self.config.max_per_page)
+
+    def _filters(self, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to) -> Filters:
+        partners = list(partners) + parsed.filters.get("partner", [])
+        topics = list(topics) + parsed.filters.get("topic", [])
+        sources = list(sources) + parsed.filters.get("source", [])
+        # Typed in the query box: a bad year is ignored, never an error.
+        years = list(years) + [y for y in parsed.filters.get("year", []) if _is_year(y)]
+        return Filters(
+            partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in partners if p)),
+            topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in topics if t)),
+            sources=tuple(dict.fromkeys(s for s in sources if s)),
+            years=tuple(dict.fromkeys(_year(y) for y in years if str(y).strip())),
+            date_from=_date_number(date_from, "from"),
+            date_to=_date_number(date_to, "to"),
+        )
+
+    def _matching(self, searcher, built, parsed: ParsedQuery) -> set[int]:
+        reader = searcher.reader()
+        if built.query is None:
+            if parsed.items:
+                return set()  # only punctuation was typed: nothing can match
+            docs = set(reader.all_doc_ids())
+        else:
+            docs = set(built.matching.docs(searcher))
+        if built.excluded is not None:
+            docs -= set(built.excluded.docs(searcher))
+        return docs
+
+    def _apply_filters(self, gen: _Generation, docs: set[int], filters: Filters) -> set[int]:
+        if not filters.active:
+            return docs
+        cols = gen.columns
+        keep = set()
+        for d in docs:
+            if filters.partners and not all(p in cols.partners[d] for p in filters.partners):
+                continue
+            if filters.topics and not all(t in cols.topics[d] for t in filters.topics):
+                continue
+            if filters.sources and cols.sources[d] not in filters.sources:
+                continue
+            date = cols.dates[d]
+            if filters.years and date // 10000 not in filters.years:
+                continue
+            if filters.date_from and date < filters.date_from:
+                continue
+            if filters.date_to and (date == 0 or date > filters.date_to):
+                continue
+            keep.add(d)
+        return keep
+
+    def _groups(self, gen, searcher, built, allowed: set[int], sort: str, want: int, group: bool):
+        """The first ``want`` results as (docnum, score, same-story docnums)."""
+        pool = want if not group else min(len(allowed), want * 2 + 10)
+        while True:
+            if sort == "relevance" and built.query is not None:
+                ranked = self._ranked(searcher, built, allowed, pool)
+            else:
+                ranked = self._by_date(gen, allowed, pool, newest=sort != "oldest")
+            if not group:
+                return [(d, score, []) for d, score in ranked]
+            groups = _collapse(ranked, gen.columns, allowed)
+            if len(groups) >= want or pool >= len(allowed):
+                return groups
+            pool = min(len(allowed), pool * 2)
+
+    def _ranked(self, searcher, built, allowed: set[int], limit: int) -> list[tuple[int, float]]:
+        if not allowed or limit <= 0:
+            return []
+        power = self.config.ranking.coverage_power
+        if power <= 0 or len(built.concepts) < 2:
+            results = searcher.search(built.query, limit=limit, filter=allowed)
+            return [(hit.docnum, hit.score) for hit in results]
+        # Re-score a deeper pool by how many of the query's concepts each
+        # document covers: all of them beats one rare word repeated.
+        pool = max(limit, RERANK_DEPTH)
+        results = searcher.search(built.query, limit=pool, filter=allowed, terms=True)
+        rescored = []
+        for hit in results:
+            matched = {(name, _text(text)) for name, text in hit.matched_terms()}
+            rescored.append((hit.docnum, hit.score * built.coverage(matched) ** power))
+        rescored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return rescored[:limit]
+
+    def _by_date(self, gen: _Generation, allowed: set[int], limit: int, newest: bool) -> list[tuple[int, float]]:
+        dates = gen.columns.dates
+        if newest:
+            docs = heapq.nlargest(limit, allowed, key=lambda d: (dates[d], -d))
+        else:
+            # Undated articles go last in both orders.
+            docs = heapq.nsmallest(limit, allowed, key=lambda d: (dates[d] == 0, dates[d], d))
+        return [(d, 0.0) for d in docs]
+
+    def _hit(self, searcher, docnum: int, score: float, terms: MatchTerms, snippets: bool) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        meta = stored.get("meta", {})
+        body = stored.get("body", "")
+        text = highlight.snippet(body, terms, self.config.snippet_chars) if snippets else ""
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            date=meta.get("date"),
+            source=meta.get("source"),
+            url=meta.get("url"),
+            partners=list(meta.get("partners", [])),
+            topics=list(meta.get("topics", [])),
+            score=round(float(score), 4),
+            snippet=text,
+        )
+
+    def _facets(self, gen: _Generation, docs: set[int], filters: Filters) -> dict[str, list[FacetValue]]:
+        cols = gen.columns
+        partner, topic, year, source = Counter(), Counter(), Counter(), Counter()
+        for d in docs:
+            partner.update(cols.partners[d])
+            topic.update(cols.topics[d])
+            if cols.dates[d]:
+                year[cols.dates[d] // 10000] += 1
+            if cols.sources[d]:
+                source[cols.sources[d]] += 1
+        return {
+            "partner": _facet(partner, filters.partners, metadata.partner_label),
+            "topic": _facet(topic, filters.topics, metadata.topic_label),
+            "year": _facet(
+                Counter({str(y): c for y, c in year.items()}), tuple(str(y) for y in filters.years), str, by_value=True
+            ),
+            "source": _facet(source, filters.sources, str),
+        }
+
+    # -- articles ----------------------------------------------------------
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """The stored article with this id, or ``None``."""
+        gen = self._current()
+        searcher = self._whoosh(gen)
+        stored = searcher.document(id=article_id)
+        if stored is None:
+            return None
+        return _article_dict(stored)
+
+    def highlighted_article(self, article_id: str, query: str) -> tuple[dict[str, Any], str, str] | None:
+        """The article plus its title and body as HTML with ``query`` marked."""
+        article = self.article(article_id)
+        if article is None:
+            return None
+        gen = self._current()
+        built = QueryBuilder(self._whoosh(gen).reader(), self.config.ranking).build(parse_query(query))
+        return article, highlight.highlight(article["title"], built.terms), highlight.highlight(article["body"], built.terms)
+
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles most like this one (shared distinctive words)."""
+        gen = self._current()
+        searcher = self._whoosh(gen)
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        stored = searcher.stored_fields(docnum)
+        text = stored.get("title", "") + " " + stored.get("body", "")[:4000]
+        results = searcher.more_like(docnum, "syl", text=text, top=limit, numterms=25)
+        return [self._hit(searcher, h.docnum, h.score, MatchTerms(), False) for h in results]
+
+    def stats(self) -> dict[str, Any]:
+        """Article counts per facet, for ``searchapp stats``."""
+        gen = self._current()
+        cols = gen.columns
+        reader = self._whoosh(gen).reader()
+        live = [d for d in reader.all_doc_ids()]
+        dated = [cols.dates[d] for d in live if cols.dates[d]]
+        return {
+            "articles": len(live),
+            "generation": gen.folder.name if gen.folder else None,
+            "dated": len(dated),
+            "first_date": _iso(min(dated)) if dated else None,
+            "last_date": _iso(max(dated)) if dated else None,
+            "partners": Counter(p for d in live for p in cols.partners[d]).most_common(),
+            "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
+            "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
+        }
+
+    def close(self) -> None:
+        """Release the index files."""
+        with self._lock:
+            self._generation = None
+
+
+def _collapse(ranked: list[tuple[int, float]], cols: _Columns, allowed: set[int]) -> list:
+    """Keep the best-ranked article of each story; list its matching siblings."""
+    seen: set[str] = set()
+    groups = []
+    for docnum, score in ranked:
+        story = cols.stories[docnum]
+        if story is None:
+            groups.append((docnum, score, []))
+            continue
+        if story in seen:
+            continue
+        seen.add(story)
+        others = [d for d in cols.members.get(story, ()) if d != docnum and d in allowed]
+        groups.append((docnum, score, others))
+    return groups
+
+
+def _article_dict(stored: dict) -> dict[str, Any]:
+    meta = stored.get("meta", {})
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "body": stored.get("body", ""),
+        "date": meta.get("date"),
+        "source": meta.get("source"),
+        "url": meta.get("url"),
+        "category": meta.get("category"),
+        "partners": list(meta.get("partners", [])),
+        "topics": list(meta.get("topics", [])),
+    }
+
+
+# Spans longer than this many months are drawn per year.
+TIMELINE_MAX_MONTHS = 36
+
+
+def _timeline(dates: list[int], docs: set[int]) -> list[dict[str, Any]]:
+    """Counts per month ("2021-07") or, over long spans, per year ("2021"), gaps filled."""
+    months = Counter(dates[d] // 100 for d in docs if dates[d])
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    span = (last // 100 - first // 100) * 12 + (last % 100 - first % 100) + 1
+    if span > TIMELINE_MAX_MONTHS:
+        years = Counter()
+        for month, count in months.items():
+            years[month // 100] += count
+        return [{"period": str(y), "count": years.get(y, 0)} for y in range(first // 100, last // 100 + 1)]
+    out = []
+    year, month = divmod(first, 100)
+    for _ in range(span):
+        key = year * 100 + month
+        out.append({"period": f"{year:04d}-{month:02d}", "count": months.get(key, 0)})
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+def _facet(counts: Counter, selected: tuple, label, by_value: bool = False) -> list[FacetValue]:
+    items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True) if by_value else counts.most_common()
+    values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
+    shown = {v.value for v in values}
+    values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
+    return values
+
+
+def _positive_int(value, name: str, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+    if number < 1 or number > maximum:
+        raise QueryError(f"{name} must be between 1 and {maximum}")
+    return number
+
+
+def _is_year(value) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and len(text) == 4
+
+
+def _year(value) -> int:
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise QueryError(f"year must be a number like 2021, got {str(value)[:20]!r}") from None
+    if not 1000 <= year <= 9999:
+        raise QueryError("year must have four digits")
+    return year
+
+
+def _date_number(value, name: str) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, dt.date):
+        return int(value.strftime("%Y%m%d"))
+    try:
+        return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
+    except ValueError:
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}") from None
+
+
+def _iso(number: int) -> str:
+    text = f"{number:08d}"
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"

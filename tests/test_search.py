@@ -1,0 +1,201 @@
+"""Searching: matching rules, ranking order, facets, filters, odd queries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import build_index
+from searchapp.errors import QueryError
+from searchapp.search import Searcher
+
+ARTICLES = {
+    "nhat": ("Thủ tướng Nhật Bản thăm Việt Nam", "Hai nước Nhật Bản và Việt Nam ký kết hiệp định.", ["JP"], "2021-03-01"),
+    "nhat-le": ("Lễ hội mùa xuân", "Nhật ký chuyến đi nhất định sẽ được xuất bản.", [], "2020-01-01"),
+    "bien": ("Tình hình Biển Đông", "Các nước ASEAN bàn về Biển Đông và UNCLOS.", ["ASEAN"], "2019-05-05"),
+    "lao": ("Quan hệ Việt Nam – Lào", "Lào và Việt Nam hợp tác giáo dục.", ["LA"], "2022-07-18"),
+    "laodong": ("Thị trường lao động", "Lao động trong nước tăng việc làm.", [], "2023-02-02"),
+    "hanoi": ("Hội nghị tại Hà Nội", "Hội nghị diễn ra tại Hà Nội với Hàn Quốc.", ["KR"], None),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for key, (title, body, partners, date) in ARTICLES.items():
+        record = {"id": key, "title": title, "body": body, "partners": partners, "topics": [], "date": date}
+        (corpus / f"{key}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return Searcher(build_index(folder, corpus))
+
+
+def top(searcher, query, **kw):
+    return [h.id for h in searcher.search(query, **kw).hits]
+
+
+def test_single_syllable_finds_compound_words(tiny):
+    assert "nhat" in top(tiny, "Nhật")
+
+
+def test_typed_words_and_quoted_phrase_find_the_compound(tiny):
+    assert top(tiny, "Nhật Bản")[0] == "nhat"
+    assert top(tiny, '"Nhật Bản"') == ["nhat"]
+    assert top(tiny, '"Hà Nội"') == ["hanoi"]
+
+
+def test_unaccented_query_matches_folded_text(tiny):
+    assert top(tiny, "bien dong")[0] == "bien"
+    assert top(tiny, "ha noi")[0] == "hanoi"
+
+
+def test_accented_query_does_not_match_other_accents(tiny):
+    # "Lào" must not find "lao động"; unaccented "lao" may find both.
+    assert top(tiny, "Lào") == ["lao"]
+    assert set(top(tiny, "lao")) == {"lao", "laodong"}
+
+
+def test_mixed_accents_fold_only_the_bare_syllables(tiny):
+    assert top(tiny, "Bien Đông")[0] == "bien"
+
+
+def test_exclusion_or_and_field_filters(tiny):
+    assert "hanoi" not in top(tiny, "hội nghị -Hàn")
+    assert set(top(tiny, "Lào OR ASEAN")) == {"lao", "bien"}
+    assert top(tiny, "Việt Nam partner:JP") == ["nhat"]
+    assert top(tiny, "Việt Nam partner:Japan") == ["nhat"]
+
+
+def test_snippets_mark_matches_with_escaped_text(tiny):
+    hit = tiny.search("bien dong").hits[0]
+    assert "<mark>Biển</mark> <mark>Đông</mark>" in hit.snippet
+
+
+def test_facets_count_matching_articles_and_filters_narrow(tiny):
+    result = tiny.search("Việt Nam")
+    partners = {f.value: f.count for f in result.facets["partner"]}
+    assert partners == {"JP": 1, "LA": 1}
+    filtered = tiny.search("Việt Nam", partners=["LA"])
+    assert [h.id for h in filtered.hits] == ["lao"]
+    assert [f.value for f in filtered.facets["partner"] if f.selected] == ["LA"]
+    years = {f.value: f.count for f in tiny.search("").facets["year"]}
+    assert years == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
+
+
+def test_date_range_and_sorting(tiny):
+    assert top(tiny, "", date_from="2021-01-01", date_to="2022-12-31", sort="oldest") == ["nhat", "lao"]
+    newest = top(tiny, "", sort="newest", per_page=10)
+    assert newest[0] == "laodong" and newest[-1] == "hanoi"  # undated last
+    assert top(tiny, "", sort="oldest", per_page=10)[-1] == "hanoi"
+
+
+def test_pagination(tiny):
+    first = tiny.search("", sort="newest", per_page=2, page=1)
+    second = tiny.search("", sort="newest", per_page=2, page=2)
+    assert first.total == 6 and first.pages == 3
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "((((", "*", "?", "-", "OR OR", "partner:", "foo:bar", ":::", "x" * 10_000, "a " * 3000, "\x00\ud7ff"],
+)
+def test_odd_queries_never_raise(tiny, query):
+    result = tiny.search(query)
+    assert result.total >= 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"page": 0}, {"page": "x"}, {"per_page": 1000}, {"sort": "best"}, {"date_from": "2021-13-01"}, {"years": ["20x1"]}],
+)
+def test_bad_parameters_raise_query_error(tiny, kwargs):
+    with pytest.raises(QueryError):
+        tiny.search("Việt Nam", **kwargs)
+
+
+def test_unaccented_query_suggests_accents(tiny):
+    assert tiny.search("bien dong").suggestion == "biển đông"
+    assert tiny.search("Biển Đông").suggestion is None
+
+
+def test_article_and_highlighted_article(tiny):
+    assert tiny.article("nhat")["partners"] == ["JP"]
+    assert tiny.article("missing") is None
+    _, title_html, body_html = tiny.highlighted_article("bien", "bien dong")
+    assert title_html == "Tình hình <mark>Biển</mark> <mark>Đông</mark>"
+
+
+def test_sample_corpus_ranks_topical_article_first(sample_config):
+    searcher = Searcher(sample_config)
+    for query in ("Biển Đông", "bien dong"):
+        hit = searcher.search(query).hits[0]
+        assert "Biển Đông" in hit.title + hit.snippet
+
+
+def test_dates_and_codes_in_queries_match_as_units(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docs = {
+        "unit": ("Hội nghị AMM-56 khai mạc ngày 12/6", "Các bộ trưởng họp tại Jakarta."),
+        "scattered": ("Báo cáo năm 56", "Có 12 nước và 6 tổ chức; AMM được nhắc lại nhiều lần: AMM AMM."),
+    }
+    for key, (title, body) in docs.items():
+        (corpus / f"{key}.json").write_text(json.dumps({"id": key, "title": title, "body": body}), encoding="utf-8")
+    searcher = Searcher(build_index(tmp_path, corpus))
+    assert top(searcher, "12/6") == ["unit"]
+    assert top(searcher, "AMM-56") == ["unit"]
+
+
+def test_rare_alternative_names_search_the_usual_name(tiny):
+    # "Japan" and "South China Sea" are rare in Vietnamese text: they also
+    # search "Nhật Bản" and "Biển Đông" (data/synonyms.toml, gazetteer).
+    assert top(tiny, "Japan")[0] == "nhat"
+    assert top(tiny, "South China Sea")[0] == "bien"
+
+
+def test_common_names_are_not_expanded(tiny):
+    # "Lào" is frequent here: no expansion to "Laos" that would add noise.
+    assert top(tiny, "Lào") == ["lao"]
+
+
+STORY = (
+    "Ngày 10/9, Việt Nam và Hoa Kỳ ra Tuyên bố chung về việc nâng cấp quan hệ lên Đối tác chiến lược toàn diện "
+    "vì hòa bình, hợp tác và phát triển bền vững. Hai bên nhất trí tăng cường hợp tác kinh tế, thương mại, đầu tư, "
+    "khoa học công nghệ, giáo dục, ứng phó biến đổi khí hậu và khắc phục hậu quả chiến tranh. Hai nhà lãnh đạo "
+    "cũng trao đổi về các vấn đề quốc tế và khu vực cùng quan tâm, trong đó có tình hình Biển Đông."
+)
+
+
+def test_same_story_from_two_outlets_shows_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": "ttxvn", "title": "Việt Nam - Hoa Kỳ nâng cấp quan hệ", "body": STORY + " (TTXVN)", "partners": ["US"]},
+        {"id": "nhandan", "title": "Nâng cấp quan hệ Việt Nam - Hoa Kỳ", "body": STORY + " Theo Nhân Dân.", "partners": ["US"]},
+        {"id": "other", "title": "Hoa Kỳ và Việt Nam hợp tác giáo dục", "body": "Hai nước ký thỏa thuận về giáo dục đại học.", "partners": ["US"]},
+    ]
+    for record in records:
+        (corpus / f"{record['id']}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    searcher = Searcher(build_index(tmp_path, corpus))
+    result = searcher.search("Việt Nam Hoa Kỳ")
+    ids = [h.id for h in result.hits]
+    assert len(ids) == 2 and "other" in ids
+    [grouped] = [h for h in result.hits if h.id != "other"]
+    assert {grouped.id, *grouped.similar} == {"ttxvn", "nhandan"}
+    assert result.total == 3
+    assert {f.value: f.count for f in result.facets["partner"]} == {"US": 3}
+    assert len(searcher.search("Việt Nam Hoa Kỳ", group=False).hits) == 3
+
+
+def test_unaccented_snippet_marks_the_pair_not_stray_folds():
+    from searchapp.highlight import snippet
+    from searchapp.ranking import MatchTerms
+
+    text = "Hoạt động của tàu tại Biển Đông, đồng thời hai bên trao đổi."
+    html = snippet(text, MatchTerms(set(), {"bien", "dong"}))
+    assert "<mark>Biển</mark> <mark>Đông</mark>" in html
+    assert "<mark>động</mark>" not in html and "<mark>đồng</mark>" not in html
+    # Alone, a folded word is still marked.
+    assert "<mark>động</mark>" in snippet("Chỉ có động ở đây", MatchTerms(set(), {"dong"}))
