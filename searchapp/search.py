@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from whoosh import scoring
+from whoosh import searching as whoosh_searching
+from whoosh.index import TOC
 
 from searchapp import highlight, metadata, store
 from searchapp.config import Config
@@ -33,6 +35,8 @@ MAX_PAGE = 1000
 MAX_SIMILAR = 20
 # Candidates re-scored by query coverage.
 RERANK_DEPTH = 100
+# Reopening when a commit removed the files of the generation just opened.
+OPEN_ATTEMPTS = 3
 
 
 @dataclass
@@ -115,6 +119,10 @@ class Filters:
         return bool(self.partners or self.topics or self.sources or self.years or self.date_from or self.date_to)
 
 
+class _Outdated(Exception):
+    """The generation's files were replaced by a newer commit; reopen."""
+
+
 class _Columns:
     """Facet values of every document, read once per index generation."""
 
@@ -158,7 +166,12 @@ def _split(value) -> tuple[str, ...]:
 
 
 class _Generation:
-    """One opened index generation, shared by threads."""
+    """One opened index generation, shared by threads.
+
+    Every reader of a generation is opened from the same table of contents, so
+    all threads see the same documents as the facet columns, even while an
+    incremental reindex commits into the live folder.
+    """
 
     def __init__(self, index_path) -> None:
         self.folder = store.live_generation(index_path)
@@ -167,19 +180,30 @@ class _Generation:
             if version is not None and version != SCHEMA_VERSION:
                 raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
         self.ix = store.open_live_index(index_path)
-        self.version = self.ix.latest_generation()
+        self._toc = TOC.read(self.ix.storage, self.ix.indexname)
+        self.version = self._toc.generation
         self.local = threading.local()
-        reader = self.ix.reader()
+        reader = self._open_reader()
         self.columns = _Columns(reader)
         self.doc_count = reader.doc_count()
-        reader.close()
+        self._first_reader = reader
         self._suggester: Suggester | None = None
         self._lock = threading.Lock()
+
+    def _open_reader(self):
+        toc = self._toc
+        try:
+            return self.ix._reader(self.ix.storage, toc.schema, list(toc.segments), toc.generation)
+        except OSError as exc:
+            # A commit since this generation was opened removed a segment file.
+            raise _Outdated from exc
 
     def searcher(self, weighting):
         s = getattr(self.local, "searcher", None)
         if s is None:
-            s = self.ix.searcher(weighting=weighting)
+            with self._lock:
+                reader, self._first_reader = self._first_reader, None
+            s = whoosh_searching.Searcher(reader or self._open_reader(), fromindex=self.ix, weighting=weighting)
             self.local.searcher = s
         return s
 
@@ -233,8 +257,17 @@ class Searcher:
         except OSError as exc:
             raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
 
-    def _whoosh(self, gen: _Generation):
-        return gen.searcher(self.weighting)
+    def _open(self) -> tuple[_Generation, Any]:
+        """The live generation and this thread's Whoosh searcher on it."""
+        for _ in range(OPEN_ATTEMPTS):
+            gen = self._current()
+            try:
+                return gen, gen.searcher(self.weighting)
+            except _Outdated:
+                with self._lock:
+                    if self._generation is gen:
+                        self._generation = None
+        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
     def doc_count(self) -> int:
         """Number of articles in the index."""
@@ -278,8 +311,7 @@ class Searcher:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         parsed = parse_query(query)
         filters = self._filters(parsed, partners, topics, sources, years, date_from, date_to)
-        gen = self._current()
-        searcher = self._whoosh(gen)
+        gen, searcher = self._open()
         built = QueryBuilder(searcher.reader(), self.config.ranking).build(parsed)
         matched = self._matching(searcher, built, parsed)
         allowed = self._apply_filters(gen, matched, filters)
@@ -444,8 +476,7 @@ class Searcher:
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored article with this id, or ``None``."""
-        gen = self._current()
-        searcher = self._whoosh(gen)
+        gen, searcher = self._open()
         stored = searcher.document(id=article_id)
         if stored is None:
             return None
@@ -456,14 +487,13 @@ class Searcher:
         article = self.article(article_id)
         if article is None:
             return None
-        gen = self._current()
-        built = QueryBuilder(self._whoosh(gen).reader(), self.config.ranking).build(parse_query(query))
+        gen, searcher = self._open()
+        built = QueryBuilder(searcher.reader(), self.config.ranking).build(parse_query(query))
         return article, highlight.highlight(article["title"], built.terms), highlight.highlight(article["body"], built.terms)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles most like this one (shared distinctive words)."""
-        gen = self._current()
-        searcher = self._whoosh(gen)
+        gen, searcher = self._open()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return []
@@ -474,9 +504,9 @@ class Searcher:
 
     def stats(self) -> dict[str, Any]:
         """Article counts per facet, for ``searchapp stats``."""
-        gen = self._current()
+        gen, searcher = self._open()
         cols = gen.columns
-        reader = self._whoosh(gen).reader()
+        reader = searcher.reader()
         live = [d for d in reader.all_doc_ids()]
         dated = [cols.dates[d] for d in live if cols.dates[d]]
         return {
