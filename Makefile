@@ -51,6 +51,19 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --size 100000
 
+# Bounded load test on loopback (stops by itself, fails on any error): the
+# sample index with 8 and 16 clients, then every benchmark index that
+# `make bench-small` or `make bench` left in bench/data/.
+LOAD_SECONDS ?= 60
+load: $(STAMP)
+	$(BIN)/searchapp reindex
+	$(BIN)/python bench/load.py --config config.toml --clients 8 --seconds $(LOAD_SECONDS)
+	$(BIN)/python bench/load.py --config config.toml --clients 16 --seconds $(LOAD_SECONDS)
+	@for cfg in bench/data/*/config.toml; do \
+		[ -d "$$(dirname $$cfg)/index" ] || continue; \
+		$(BIN)/python bench/load.py --config $$cfg --clients 8 --seconds $(LOAD_SECONDS) || exit 1; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff==0.17.5
 	$(BIN)/ruff check searchapp tests bench

@@ -436,6 +436,7 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
         "errors": errors[0],
         "p50": summary["p50"],
         "p95": summary["p95"],
+        "p99": summary["p99"],
         "rss_mb": rss,
         "hwm_mb": hwm,
     }
