@@ -269,6 +269,10 @@ def check(obj: _Context) -> None:
         raise SystemExit(1)
 
 
+# Bytes of request body the production server accepts (the app itself takes none).
+MAX_REQUEST_BODY = 64 * 1024
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -292,6 +296,9 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
     config = obj.config
     host = host or config.host
     port = port or config.port
+    if debug and not _is_loopback(host):
+        # The debugger runs any code typed into an error page: never off this machine.
+        raise click.ClickException(f"refusing to run the debugger on {host}: --debug is for 127.0.0.1 only.")
     if not _is_loopback(host) and not allow_remote:
         raise click.ClickException(
             f"refusing to listen on {host}: the page would be reachable from other machines. Add --allow-remote to do so."
@@ -303,7 +310,16 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         return
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=threads, ident="searchapp", _quiet=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="searchapp",
+        # Nothing we serve takes a body: refuse big ones before they are buffered.
+        max_request_body_size=MAX_REQUEST_BODY,
+        _quiet=True,
+    )
 
 
 def main() -> None:
