@@ -199,3 +199,31 @@ def test_unaccented_snippet_marks_the_pair_not_stray_folds():
     assert "<mark>động</mark>" not in html and "<mark>đồng</mark>" not in html
     # Alone, a folded word is still marked.
     assert "<mark>động</mark>" in snippet("Chỉ có động ở đây", MatchTerms(set(), {"dong"}))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Biển Đông", "bien dong", '"Biển Đông" Nhật Bản', "quan hệ Việt Nam Nhật Bản", "Japan", "hợp tác -Trung"],
+)
+def test_vectorised_ranking_scores_like_whoosh(sample_config, query):
+    """The numpy evaluation gives Whoosh's own scores and order (unlimited search)."""
+    from searchapp.querylang import parse_query
+    from searchapp.ranking import QueryBuilder
+
+    searcher = Searcher(sample_config)
+    result = searcher.search(query, per_page=5, group=False)
+    gen, whoosh_searcher = searcher._open()
+    built = QueryBuilder(whoosh_searcher.reader(), sample_config.ranking).build(parse_query(query))
+    if built.query is None:
+        return
+    matching = set(built.matching.docs(whoosh_searcher))
+    if built.excluded is not None:
+        matching -= set(built.excluded.docs(whoosh_searcher))
+    assert result.total == len(matching)
+    scores = {h.docnum: h.score for h in whoosh_searcher.search(built.query, limit=None) if h.docnum in matching}
+    for hit in result.hits:
+        docnum = whoosh_searcher.document_number(id=hit.id)
+        if len(built.concepts) < 2:
+            assert hit.score == round(scores[docnum], 4)
+        else:
+            assert hit.score <= round(scores[docnum], 4) + 1e-4
