@@ -1,0 +1,471 @@
+"""Query evaluation over whole posting lists, with numpy.
+
+Whoosh evaluates a query one posting at a time in Python. The queries of
+:class:`QueryBuilder` only hold Term, Phrase and Or nodes, so they are
+evaluated here with numpy over whole posting lists instead, with the same
+BM25F arithmetic as Whoosh's scorer (same operations in the same order, so
+the same scores). Positions (phrases, proximity) are only read for the
+documents that hold every word; proximity bonuses, which never add a
+document, are only checked for the candidates that could still reach the
+top of the ranking.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+# Posting lists kept per generation, counted in postings.
+POSTINGS_CACHE = 4_000_000
+# Candidates whose proximity bonus is checked per round.
+BONUS_CHUNK = 64
+
+
+class _Postings:
+    """One term's postings over the whole index: global docnums, BM25F scores."""
+
+    __slots__ = ("docs", "scores", "values", "decode", "field", "text", "size")
+
+    def __init__(self, docs, scores, values, decode, field: str, text: str) -> None:
+        self.docs = docs
+        self.scores = scores
+        self.values = values
+        self.decode = decode
+        self.field = field
+        self.text = text
+        self.size = len(docs)
+
+    def positions(self, index: int) -> list[int]:
+        return self.decode(self.values[index])
+
+
+EMPTY_DOCS = np.zeros(0, dtype=np.int64)
+EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+
+
+class _Scored:
+    """Documents (sorted docnums) with their scores."""
+
+    __slots__ = ("docs", "scores")
+
+    def __init__(self, docs, scores) -> None:
+        self.docs = docs
+        self.scores = scores
+
+
+class Engine:
+    """Per-generation posting and length arrays, shared by threads."""
+
+    def __init__(self, reader, weighting) -> None:
+        self.size = reader.doc_count_all()
+        self.leaves = list(reader.leaf_readers())
+        self.schema = reader.schema
+        self.live = np.ones(self.size, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                count = leaf.doc_count_all()
+                perdoc = getattr(leaf, "_perdoc", None)
+                if hasattr(perdoc, "deleted_docs"):
+                    deleted = list(perdoc.deleted_docs())
+                else:
+                    deleted = [d for d in range(count) if leaf.is_deleted(d)]
+                self.live[[offset + d for d in deleted]] = False
+        self.has_deletions = not bool(self.live.all())
+        self.B = weighting.B
+        self.K1 = weighting.K1
+        self.field_B = dict(weighting._field_B)
+        self._lengths: dict[str, Any] = {}
+        self._cache: OrderedDict = OrderedDict()
+        self._cached = 0
+        self._lock = threading.Lock()
+
+    # -- per-field and per-term arrays
+
+    def lengths(self, field: str):
+        found = self._lengths.get(field)
+        if found is None:
+            found = np.ones(self.size, dtype=np.int64)
+            table = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+            for leaf, offset in self.leaves:
+                count = leaf.doc_count_all()
+                perdoc = getattr(leaf, "_perdoc", None)
+                if hasattr(perdoc, "_cached_reader"):
+                    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                    if column is None:
+                        continue  # Whoosh's default length: 1
+                    raw = np.fromiter(iter(column), dtype=np.int64, count=count)
+                    found[offset : offset + count] = table[raw]
+                else:
+                    found[offset : offset + count] = [leaf.doc_field_length(d, field, 1) or 0 for d in range(count)]
+            self._lengths[field] = found
+        return found
+
+    def postings(self, searcher, field: str, text: str) -> _Postings | None:
+        key = (field, text)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        found = self._read(searcher, field, text)
+        with self._lock:
+            self._cache[key] = found
+            self._cached += found.size if found else 1
+            while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
+                _, old = self._cache.popitem(last=False)
+                self._cached -= old.size if old else 1
+        return found
+
+    def _read(self, searcher, field: str, text: str) -> _Postings | None:
+        if field not in self.schema:
+            return None
+        fieldobj = self.schema[field]
+        try:
+            btext = fieldobj.to_bytes(text)
+        except ValueError:
+            return None
+        reader = searcher.reader()
+        if (field, btext) not in reader:
+            return None
+        positional = fieldobj.format.supports("positions")
+        id_parts, weight_parts, values = [], [], []
+        for leaf, offset in self.leaves:
+            if (field, btext) not in leaf:
+                continue
+            m = leaf.postings(field, btext)
+            m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
+            if isinstance(m, W3LeafMatcher) and not m._byteids:
+                while True:
+                    if m._data is None:
+                        m._read_data()
+                    ids, weights, vals = m._data
+                    count = m._blocklength
+                    id_parts.append(np.cumsum(np.asarray(ids, dtype=np.int64)) + offset)
+                    if weights is None:
+                        weight_parts.append(np.ones(count, dtype=np.float64))
+                    elif isinstance(weights, float):
+                        weight_parts.append(np.full(count, weights, dtype=np.float64))
+                    else:
+                        weight_parts.append(np.asarray(weights, dtype=np.float64))
+                    if positional:
+                        values.extend(vals)
+                    if m._lastblock:
+                        break
+                    m._goto(m._nextoffset)
+            else:
+                ids, weights = [], []
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    if positional:
+                        values.append(m.value())
+                    m.next()
+                id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+                weight_parts.append(np.asarray(weights, dtype=np.float64))
+        docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
+        tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
+        if self.has_deletions and len(docs):
+            keep = self.live[docs]
+            if not keep.all():
+                docs, tf = docs[keep], tf[keep]
+                values = [v for v, k in zip(values, keep.tolist(), strict=True) if k] if positional else values
+        # BM25F exactly as whoosh.scoring.bm25, from the top-level statistics.
+        idf = searcher.idf(field, btext)
+        avgfl = searcher.avg_field_length(field) or 1
+        B = self.field_B.get(field, self.B)
+        K1 = self.K1
+        fl = self.lengths(field)[docs]
+        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        decode = _position_decoder(fieldobj.format) if positional else None
+        return _Postings(docs, scores, values if positional else None, decode, field, text)
+
+
+def _position_decoder(fmt):
+    def decode(value: bytes) -> list[int]:
+        if not value.endswith(b"."):
+            value += b"."
+        return list(accumulate(pickle.loads(value[4:])))
+
+    return decode if type(fmt).__name__ == "Positions" else fmt.decode_positions
+
+
+def _tree_sum(parts: list):
+    """Sum like Whoosh's binary tree of intersection matchers (halves, left first)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
+def _phrase_at(lists: list[list[int]], slop: int) -> bool:
+    """Whoosh's SpanNear2 (ordered, mindist 1) on one document's positions."""
+    if slop == 1:
+        found = set(lists[0])
+        for shift, positions in enumerate(lists[1:], start=1):
+            found &= {p - shift for p in positions}
+            if not found:
+                return False
+        return bool(found)
+    if len(lists) == 2:
+        b = lists[1]
+        for a in lists[0]:
+            j = bisect_left(b, a + 1)
+            if j < len(b) and b[j] - a <= slop:
+                return True
+        return False
+    aspans = [(p, p) for p in lists[0]]
+    for positions in lists[1:]:
+        if not aspans:
+            return False
+        bspans = [(p, p) for p in positions]
+        starts = [s for s, _ in bspans]
+        spans = set()
+        for a_start, a_end in aspans:
+            j = bisect_left(starts, a_start)
+            while j < len(bspans):
+                b_start, b_end = bspans[j]
+                j += 1
+                if b_end < a_start - slop or a_start > b_start:
+                    continue
+                if b_start > a_end + slop:
+                    break
+                if (b_start <= a_start <= b_end) or (b_start <= a_end <= b_end):
+                    dist = 0
+                elif a_end < b_start:
+                    dist = b_start - a_end
+                else:
+                    dist = a_start - b_end
+                if 1 <= dist <= slop:
+                    spans.add((min(a_start, b_start), max(a_end, b_end)))
+        aspans = sorted(spans)
+    return bool(aspans)
+
+
+class Evaluation:
+    """One query evaluated against one generation."""
+
+    def __init__(self, engine: Engine, searcher) -> None:
+        self.engine = engine
+        self.searcher = searcher
+
+    def term(self, field: str, text: str) -> _Postings | None:
+        return self.engine.postings(self.searcher, field, text)
+
+    def evaluate(self, query) -> _Scored:
+        """Every matching document with its score (phrases checked exactly)."""
+        if isinstance(query, wq.Term):
+            p = self.term(query.fieldname, query.text)
+            if p is None:
+                return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+            return _Scored(p.docs, p.scores * query.boost if query.boost != 1.0 else p.scores)
+        if isinstance(query, wq.Phrase):
+            docs, parts, plist = self._phrase_candidates(query)
+            if not len(docs):
+                return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+            keep = self._verify(plist, docs, query.slop)
+            docs = docs[keep]
+            scores = _tree_sum([s[keep] for s in parts])
+            return _Scored(docs, scores * query.boost if query.boost != 1.0 else scores)
+        if isinstance(query, wq.Or):
+            subs = [self.evaluate(q) for q in query.subqueries]
+            result = _union(subs)
+            if query.boost != 1.0:
+                result.scores = result.scores * query.boost
+            return result
+        raise TypeError(type(query).__name__)
+
+    def _phrase_candidates(self, query):
+        """Docs holding every word of a phrase, each word's scores there, postings."""
+        plist = [self.term(query.fieldname, w) for w in query.words]
+        if not plist or any(p is None for p in plist):
+            return EMPTY_DOCS, [], []
+        docs = plist[0].docs
+        for p in plist[1:]:
+            docs = np.intersect1d(docs, p.docs, assume_unique=True)
+        parts = [p.scores[np.searchsorted(p.docs, docs)] for p in plist]
+        return docs, parts, plist
+
+    def _verify(self, plist: list[_Postings], docs, slop: int):
+        """Boolean mask: which of ``docs`` have the words within ``slop``, in order."""
+        if len(plist) == 1:
+            return np.ones(len(docs), dtype=bool)
+        where = [np.searchsorted(p.docs, docs).tolist() for p in plist]
+        out = np.zeros(len(docs), dtype=bool)
+        for i in range(len(docs)):
+            out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
+        return out
+
+
+def _union(subs: list[_Scored]) -> _Scored:
+    subs = [s for s in subs if len(s.docs)]
+    if not subs:
+        return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+    if len(subs) == 1:
+        return _Scored(subs[0].docs, subs[0].scores)
+    docs = np.unique(np.concatenate([s.docs for s in subs]))
+    scores = np.zeros(len(docs), dtype=np.float64)
+    for s in subs:
+        scores[np.searchsorted(docs, s.docs)] += s.scores
+    return _Scored(docs, scores)
+
+
+def _lookup(result: _Scored, docs):
+    """Scores of ``result`` at ``docs`` (0 where it does not match), and the match mask."""
+    if not len(result.docs):
+        return np.zeros(len(docs), dtype=np.float64), np.zeros(len(docs), dtype=bool)
+    pos = np.searchsorted(result.docs, docs)
+    pos[pos >= len(result.docs)] = 0
+    hit = result.docs[pos] == docs
+    return np.where(hit, result.scores[pos], 0.0), hit
+
+
+def _top(docs, scores, k: int):
+    """Indices of the ``k`` best (score descending, docnum ascending)."""
+    if len(docs) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        sel = np.flatnonzero(scores >= scores[part].min())
+    else:
+        sel = np.arange(len(docs))
+    return sel[np.lexsort((docs[sel], -scores[sel]))][:k]
+
+
+def _evaluate_top(self: Evaluation, query, allowed, keep, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best of ``allowed`` for ``query``, as Whoosh's top collector ranks them.
+
+    Proximity bonuses (phrases with slop) are first counted as if they matched
+    wherever both words occur, then checked on the candidates that reach the
+    top, until the top is made only of checked documents.
+    """
+    subs = list(query.subqueries) if isinstance(query, wq.Or) else [query]
+    base = np.zeros(len(allowed), dtype=np.float64)
+    lazy = []
+    for q in subs:
+        if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
+            lazy.append(q)
+        else:
+            base += _lookup(self.evaluate(q), allowed)[0]
+    exact = base
+    if lazy:
+        upper = base.copy()
+        exact = base.copy()
+        pending = np.zeros(len(allowed), dtype=bool)
+        checks = []
+        for q in lazy:
+            docs, parts, plist = self._phrase_candidates(q)
+            inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
+            docs = docs[inside]
+            bonus = _tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
+            if q.boost != 1.0:
+                bonus = bonus * q.boost
+            where = np.searchsorted(allowed, docs)
+            full = np.zeros(len(allowed), dtype=np.float64)
+            full[where] = bonus
+            upper += full
+            pending[where] = True
+            checks.append((q, where, bonus, plist, {}))
+        while True:
+            current = np.where(pending, upper, exact)
+            best = _top(allowed, current, k)
+            todo = best[pending[best]]
+            if not len(todo):
+                break
+            for q, where, bonus, plist, verified in checks:
+                pos = np.searchsorted(where, todo)
+                pos[pos >= len(where)] = 0
+                hit = where[pos] == todo if len(where) else np.zeros(len(todo), dtype=bool)
+                for i, j in zip(todo[hit].tolist(), pos[hit].tolist(), strict=True):
+                    doc = int(allowed[i])
+                    lists = [p.positions(int(np.searchsorted(p.docs, doc))) for p in plist]
+                    verified[doc] = _phrase_at(lists, q.slop)
+                    if verified[doc]:
+                        exact[i] += bonus[j]
+            pending[todo] = False
+        self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
+        best = _top(allowed, exact, k)
+    else:
+        best = _top(allowed, exact, k)
+    if isinstance(query, wq.Or) and query.boost != 1.0:
+        exact = exact * query.boost
+    return [(int(allowed[i]), float(exact[i])) for i in best]
+
+
+def _evaluate_matched_terms(self: Evaluation, query, docs: list[int]) -> list[set[tuple[str, str]]]:
+    """Per document, the (field, text) of the query's term matchers matching it
+    (what Whoosh's ``terms=True`` records: a phrase's words only where it matches)."""
+    out: list[set[tuple[str, str]]] = [set() for _ in docs]
+    array = np.asarray(docs, dtype=np.int64)
+    proximity = getattr(self, "proximity", {})
+
+    def walk(q) -> None:
+        if isinstance(q, wq.Or):
+            for sub in q.subqueries:
+                walk(sub)
+            return
+        if isinstance(q, wq.Phrase) and id(q) in proximity:
+            verified = proximity[id(q)][1]
+            hits = [bool(verified.get(d)) for d in docs]
+        else:
+            hits = _lookup(self.evaluate(q), array)[1].tolist()
+        terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
+        for terms_of_doc, hit in zip(out, hits, strict=True):
+            if hit:
+                terms_of_doc.update(terms)
+
+    walk(query)
+    return out
+
+
+Evaluation.top = _evaluate_top
+Evaluation.matched_terms = _evaluate_matched_terms
+
+
+def _set_mask(inserts: int) -> int:
+    """The hash-table mask of a CPython set after ``inserts`` distinct adds."""
+    mask = 7
+    while True:
+        trigger = -(-mask * 3 // 5)
+        if inserts < trigger:
+            return mask
+        minused = trigger * 2 if trigger > 50000 else trigger * 4
+        size = 8
+        while size <= minused:
+            size <<= 1
+        mask = size - 1
+
+
+def iteration_order(inserted, matched, allowed, filtered: bool, size: int):
+    """How the former set-based loop met the allowed documents: ``None`` for
+    ascending docnums, else a docnum → rank array.
+
+    Facet values with equal counts were listed in the order that loop first
+    met them; a set of small ints iterates in ascending order unless its table
+    is smaller than its largest docnum. Only then are the sets rebuilt.
+    """
+    if not len(allowed):
+        return None
+    if filtered:
+        if _set_mask(len(allowed)) >= int(allowed[-1]):
+            return None
+    elif _set_mask(len(inserted)) >= int(inserted[-1]):
+        return None
+    docs = set(inserted.tolist())
+    if len(matched) != len(inserted):
+        docs -= set(np.setdiff1d(inserted, matched, assume_unique=True).tolist())
+    if filtered:
+        keep = np.zeros(size, dtype=bool)
+        keep[allowed] = True
+        met = np.fromiter(docs, dtype=np.int64, count=len(docs))
+        docs = set(met[keep[met]].tolist())
+    met = np.fromiter(docs, dtype=np.int64, count=len(docs))
+    rank = np.zeros(size, dtype=np.int64)
+    rank[met] = np.arange(len(met))
+    return rank
