@@ -26,7 +26,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from searchapp import viewfile
 from searchapp.errors import IndexBusy, IndexMissing
+
+viewfile.install()
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
