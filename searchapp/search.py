@@ -216,6 +216,16 @@ def _split(value) -> tuple[str, ...]:
     return tuple(v for v in _text(value).split(",") if v)
 
 
+def _latest_toc(ix):
+    """The newest table of contents; a commit may delete the one just listed."""
+    for _ in range(OPEN_ATTEMPTS - 1):
+        try:
+            return TOC.read(ix.storage, ix.indexname)
+        except FileNotFoundError:
+            time.sleep(0.01)
+    return TOC.read(ix.storage, ix.indexname)
+
+
 class _Generation:
     """One opened index generation, shared by threads.
 
@@ -231,7 +241,7 @@ class _Generation:
             if version is not None and version != SCHEMA_VERSION:
                 raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
         self.ix = store.open_live_index(index_path)
-        self._toc = TOC.read(self.ix.storage, self.ix.indexname)
+        self._toc = _latest_toc(self.ix)
         self.version = self._toc.generation
         self.local = threading.local()
         reader = self._open_reader()
