@@ -35,6 +35,8 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = "reindex.lock"
 INDEX_NAME = "articles"
+# Opening attempts when a commit removes the files being opened.
+OPEN_ATTEMPTS = 3
 
 
 def live_generation(index_path: Path) -> Path | None:
@@ -59,10 +61,19 @@ def open_live_index(index_path: Path):
     folder = live_generation(index_path)
     if folder is None:
         raise IndexMissing(f"No index in {index_path}. Run `searchapp reindex` first.")
+    for _ in range(OPEN_ATTEMPTS - 1):
+        try:
+            return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
+        except FileNotFoundError:
+            time.sleep(0.01)  # an incremental commit replaced the table of contents just listed
+        except (whoosh_index.EmptyIndexError, OSError):
+            break
     try:
         return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
     except (whoosh_index.EmptyIndexError, OSError) as exc:
-        raise IndexMissing(f"The index in {index_path} cannot be opened ({exc}). Run `searchapp reindex --full`.") from exc
+        raise IndexMissing(
+            f"The index in {index_path} cannot be opened ({exc}). Run `searchapp reindex --full`."
+        ) from exc
 
 
 def new_generation(index_path: Path) -> Path:
