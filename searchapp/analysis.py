@@ -14,13 +14,20 @@ on-disk format: they hold no model and import pyvi lazily.
 
 from __future__ import annotations
 
+import codecs
+import operator
+import pickle
 import re
 import string
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
+from pathlib import Path
+
+from pickle import dumps
 
 from whoosh.analysis import LowercaseFilter, Token, Tokenizer
 from whoosh.analysis.filters import Filter
+from whoosh.system import pack_uint
 
 from searchapp.text import SYLLABLE_RE, fold, nfc
 
@@ -68,13 +75,111 @@ _PRECOMPUTED: dict[str, list[Span]] = {}
 
 @cache
 def _pyvi_model():
-    import warnings
+    """pyvi's segmentation model: its word lists and its CRF tagger.
 
-    with warnings.catch_warnings():
-        # pyvi's source has invalid escape sequences; harmless, but noisy.
-        warnings.simplefilter("ignore")
-        from pyvi.ViTokenizer import ViTokenizer
-    return ViTokenizer
+    pyvi keeps the model as a pickled sklearn-crfsuite estimator, and
+    importing pyvi imports scikit-learn (over a second, most of an
+    incremental reindex of one article). The pickle is read here without
+    scikit-learn: only the crfsuite model bytes inside it are kept and
+    opened with pycrfsuite, which is what the estimator does. The word lists
+    are read as pyvi reads them. Falls back to pyvi itself if that fails.
+    """
+    try:
+        return _LightPyvi()
+    except Exception:  # noqa: BLE001 - any surprise in the pickle: use pyvi as it is
+        return _PyviAdapter()
+
+
+class _Stub:
+    def __setstate__(self, state):
+        self.__dict__.update(state if isinstance(state, dict) else {})
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if module.split(".")[0] in ("sklearn", "sklearn_crfsuite"):
+            return _Stub
+        return super().find_class(module, name)
+
+
+class _LightPyvi:
+    def __init__(self) -> None:
+        import importlib.util
+
+        import pycrfsuite
+
+        folder = Path(importlib.util.find_spec("pyvi").submodule_search_locations[0])
+        self.bi_grams, self.tri_grams = set(), set()
+        with codecs.open(str(folder / "models" / "words.txt"), "r", encoding="utf-8") as fin:
+            for token in fin.read().split("\n"):
+                tmp = token.split(" ")
+                if len(tmp) == 2:
+                    self.bi_grams.add(token)
+                elif len(tmp) == 3:
+                    self.tri_grams.add(token)
+        with open(folder / "models" / "pyvi3.pkl", "rb") as fh:
+            estimator = _ModelUnpickler(fh).load()
+        # The tagger reads the model from this buffer without a copy: keep it alive.
+        self._data = estimator.modelfile.__dict__["__FILE_RESOURCE_DATA__"]
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open_inmemory(self._data)
+
+    def tag(self, features: list[dict]) -> list[str]:
+        return self.tagger.tag(features)
+
+
+class _PyviAdapter:
+    def __init__(self) -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            # pyvi's source has invalid escape sequences; harmless, but noisy.
+            warnings.simplefilter("ignore")
+            from pyvi.ViTokenizer import ViTokenizer
+        self.bi_grams, self.tri_grams = ViTokenizer.bi_grams, ViTokenizer.tri_grams
+        self._model = ViTokenizer.model
+
+    def tag(self, features: list[dict]) -> list[str]:
+        return list(self._model.predict([features])[0])
+
+
+def _word2features(sent: list[str], i: int, bi_grams, tri_grams) -> dict:
+    """``pyvi.ViTokenizer.word2features`` (prediction mode), line for line."""
+    word = sent[i]
+    features = {
+        "bias": 1.0,
+        "word.lower()": word.lower(),
+        "word.isupper()": word.isupper(),
+        "word.istitle()": word.istitle(),
+        "word.isdigit()": word.isdigit(),
+    }
+    if i > 0:
+        word1 = sent[i - 1]
+        features.update(
+            {
+                "-1:word.lower()": word1.lower(),
+                "-1:word.istitle()": word1.istitle(),
+                "-1:word.isupper()": word1.isupper(),
+                "-1:word.bi_gram()": " ".join([word1, word]).lower() in bi_grams,
+            }
+        )
+        if i > 1:
+            word2 = sent[i - 2]
+            features.update({"-2:word.tri_gram()": " ".join([word2, word1, word]).lower() in tri_grams})
+    if i < len(sent) - 1:
+        word1 = sent[i + 1]
+        features.update(
+            {
+                "+1:word.lower()": word1.lower(),
+                "+1:word.istitle()": word1.istitle(),
+                "+1:word.isupper()": word1.isupper(),
+                "+1:word.bi_gram()": " ".join([word, word1]).lower() in bi_grams,
+            }
+        )
+        if i < len(sent) - 2:
+            word2 = sent[i + 2]
+            features.update({"+2:word.tri_gram()": " ".join([word, word1, word2]).lower() in tri_grams})
+    return features
 
 
 def _join_label(prev: str, cur: str, label: str) -> bool:
@@ -89,21 +194,83 @@ def _join_label(prev: str, cur: str, label: str) -> bool:
     )
 
 
+def _features(model, texts: list[str]) -> list[dict]:
+    """``model.sent2features(texts, False)``, built faster with the same dicts.
+
+    Every word's lowercase form, case flags and the n-gram lookups are
+    computed once per line instead of up to five times; the dicts have the
+    same keys in the same order (tests compare them with pyvi's own).
+    """
+    n = len(texts)
+    bi_grams, tri_grams = model.bi_grams, model.tri_grams
+    if n < 5:
+        return [_word2features(texts, i, bi_grams, tri_grams) for i in range(n)]
+    low = [w.lower() for w in texts]
+    upper = [w.isupper() for w in texts]
+    title = [w.istitle() for w in texts]
+    digit = [w.isdigit() for w in texts]
+    # bi[k]: words k, k+1; tri[k]: words k, k+1, k+2 (lowercased after joining, as pyvi does).
+    bi = [" ".join([texts[k], texts[k + 1]]).lower() in bi_grams for k in range(n - 1)]
+    tri = [" ".join([texts[k], texts[k + 1], texts[k + 2]]).lower() in tri_grams for k in range(n - 2)]
+    out = [_word2features(texts, 0, bi_grams, tri_grams), _word2features(texts, 1, bi_grams, tri_grams)]
+    for i in range(2, n - 2):
+        out.append(
+            {
+                "bias": 1.0,
+                "word.lower()": low[i],
+                "word.isupper()": upper[i],
+                "word.istitle()": title[i],
+                "word.isdigit()": digit[i],
+                "-1:word.lower()": low[i - 1],
+                "-1:word.istitle()": title[i - 1],
+                "-1:word.isupper()": upper[i - 1],
+                "-1:word.bi_gram()": bi[i - 1],
+                "-2:word.tri_gram()": tri[i - 2],
+                "+1:word.lower()": low[i + 1],
+                "+1:word.istitle()": title[i + 1],
+                "+1:word.isupper()": upper[i + 1],
+                "+1:word.bi_gram()": bi[i],
+                "+2:word.tri_gram()": tri[i],
+            }
+        )
+    out.append(_word2features(texts, n - 2, bi_grams, tri_grams))
+    out.append(_word2features(texts, n - 1, bi_grams, tri_grams))
+    return out
+
+
+# Segmentation of a line depends on the line alone, and lines repeat (the
+# title is repeated in the searchable text; captions and boilerplate recur):
+# spans relative to the line start, kept for a bounded number of lines.
+_LINE_CACHE: dict[str, tuple[Span, ...]] = {}
+_LINE_CACHE_MAX = 50_000
+
+
 def _segment_line(model, line: str, offset: int) -> list[Span]:
+    cached = _LINE_CACHE.get(line)
+    if cached is None:
+        cached = _LINE_CACHE[line] = tuple(_segment_line_uncached(model, line))
+        if len(_LINE_CACHE) > _LINE_CACHE_MAX:
+            _LINE_CACHE.clear()
+    if not offset:
+        return list(cached)
+    return [(a + offset, b + offset) for a, b in cached]
+
+
+def _segment_line_uncached(model, line: str) -> list[Span]:
     units = [m for m in _PYVI_PATTERN.finditer(line)]
     if not units:
         return []
     texts = [m.group(0) for m in units]
-    labels = model.model.predict([model.sent2features(texts, False)])[0]
+    labels = model.tag(_features(model, texts))
     spans: list[Span] = []
     start, end = units[0].span()
     for i in range(1, len(units)):
         if _join_label(texts[i - 1], texts[i], labels[i]):
             end = units[i].end()
         else:
-            spans.append((start + offset, end + offset))
+            spans.append((start, end))
             start, end = units[i].span()
-    spans.append((start + offset, end + offset))
+    spans.append((start, end))
     return spans
 
 
@@ -257,3 +424,85 @@ def word_analyzer():
 def folded_word_analyzer():
     """pyvi words found on the accented text, then folded: "Nhật Bản" → nhat_ban."""
     return VietnameseTokenizer(compounds_only=True) | LowercaseFilter() | FoldFilter()
+
+
+# --------------------------------------------------------------------------
+# Index-time fast path
+# --------------------------------------------------------------------------
+
+# (term bytes, frequency, weight, encoded value) as Whoosh's ``field.index``
+# yields them; the number of tokens is the field length.
+Items = list[tuple[bytes, int, float, bytes]]
+
+_FREQ_VALUE: dict[int, bytes] = {}
+_FLOATS: dict[int, float] = {}
+
+
+def _positions_value(poslist: list[int]) -> bytes:
+    """``whoosh.formats.Positions.encode``: the count, then pickled position deltas."""
+    deltas = list(map(operator.sub, poslist, [0, *poslist[:-1]]))
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def _freq_value(freq: int) -> bytes:
+    value = _FREQ_VALUE.get(freq)
+    if value is None:
+        value = _FREQ_VALUE[freq] = pack_uint(freq)
+    return value
+
+
+def _float(freq: int) -> float:
+    value = _FLOATS.get(freq)
+    if value is None:
+        value = _FLOATS[freq] = float(freq)
+    return value
+
+
+def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ...]:
+    """What the four analysed fields index for ``text``, computed in one pass.
+
+    Returns ``(items, length)`` for, in order, :func:`syllable_analyzer`
+    (positions), :func:`fold_analyzer` (positions), :func:`word_analyzer` and
+    :func:`folded_word_analyzer` (frequencies), given the compound ``spans``
+    of the text. The result is exactly what ``FieldType.index`` yields for
+    those fields (tests check it), but the text is split into syllables once
+    and every distinct token is lowercased and folded once.
+    """
+    text = nfc(text)
+    syllables = SYLLABLE_RE.findall(text)
+    lower_of = {s: s.lower() for s in set(syllables)}
+    fold_of = {s: fold(s) for s in set(lower_of.values())}
+    exact: dict[str, list[int]] = {}
+    folded: dict[str, list[int]] = {}
+    for pos, syl in enumerate(syllables):
+        low = lower_of[syl]
+        found = exact.get(low)
+        if found is None:
+            exact[low] = [pos]
+        else:
+            found.append(pos)
+        flat = fold_of[low]
+        found = folded.get(flat)
+        if found is None:
+            folded[flat] = [pos]
+        else:
+            found.append(pos)
+    words: dict[str, int] = {}
+    findall = SYLLABLE_RE.findall
+    for start, end in spans:
+        parts = findall(text, start, end)
+        if parts:
+            word = "_".join(parts).lower()
+            words[word] = words.get(word, 0) + 1
+    fwords: dict[str, int] = {}
+    for word, count in words.items():
+        key = fold(word)
+        fwords[key] = fwords.get(key, 0) + count
+    count = len(syllables)
+    nwords = sum(words.values())
+    return (
+        ([(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in exact.items()], count),
+        ([(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in folded.items()], count),
+        ([(w.encode("utf-8"), n, _float(n), _freq_value(n)) for w, n in words.items()], nwords),
+        ([(w.encode("utf-8"), n, _float(n), _freq_value(n)) for w, n in fwords.items()], nwords),
+    )

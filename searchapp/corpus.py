@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,13 +127,16 @@ def iter_corpus_files(root: Path) -> Iterator[Path]:
 
 
 def read_file(
-    path: Path, root: Path, known: dict[str, str] | None = None
+    path: Path, root: Path, known: dict[str, str] | None = None, mapper: Mapper | None = None
 ) -> Iterator[Article | Unchanged | ArticleError]:
     """Every article of one file, or an :class:`ArticleError` per broken item.
 
     :param known: checksums by id of what the index holds for this file;
         matching articles come back as :class:`Unchanged`, without the cost of
         extracting their metadata again.
+    :param mapper: an ordered ``map(function, iterable)`` (such as a process
+        pool's ``imap``) used to build the articles of a large JSON Lines file
+        in parallel; the results and their order do not change.
     """
     rel = relative_id(path, root)
     try:
@@ -154,7 +157,7 @@ def read_file(
         yield ArticleError(rel, str(exc))
         return
     if name.endswith((".jsonl", ".jsonl.gz")):
-        yield from _read_jsonl(text, rel, note, known)
+        yield from _read_jsonl(text, rel, note, known, mapper)
         return
     try:
         if name.endswith(".json"):
@@ -225,17 +228,45 @@ def _decode_legacy(raw: bytes) -> str:
 _TEXT_PUNCTUATION = frozenset(".,;:!?()[]\"'“”‘’–—-/%&+*#@…|«»")
 
 
-def _read_jsonl(text: str, rel: str, note: str | None, known) -> Iterator[Article | Unchanged | ArticleError]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = _parse_json_object(line)
-            yield build_article(record, rel, number, note, known)
-        except ArticleError as exc:
-            yield exc
-        except ValueError as exc:
-            yield ArticleError(rel, str(exc), number)
+def _read_jsonl(
+    text: str, rel: str, note: str | None, known, mapper: Mapper | None = None
+) -> Iterator[Article | Unchanged | ArticleError]:
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if mapper is None or len(lines) - len(known or ()) < _PARALLEL_LINES:
+        for number, line in lines:
+            yield _read_line(line, rel, number, note, known)
+        return
+    chunks = [(lines[i : i + _CHUNK_LINES], rel, note, known) for i in range(0, len(lines), _CHUNK_LINES)]
+    for results in mapper(_read_chunk, chunks):
+        for item in results:
+            # ArticleError does not survive pickling: it travels as a tuple.
+            yield ArticleError(*item) if isinstance(item, tuple) else item
+
+
+# A JSON Lines file with at least this many articles to build is built in
+# parallel when the caller passes a mapper; lines go to workers in chunks.
+_PARALLEL_LINES = 64
+_CHUNK_LINES = 16
+Mapper = Callable[[Callable, Iterable], Iterable]
+
+
+def _read_chunk(chunk) -> list[Article | Unchanged | tuple]:
+    lines, rel, note, known = chunk
+    out: list[Article | Unchanged | tuple] = []
+    for number, line in lines:
+        item = _read_line(line, rel, number, note, known)
+        out.append((item.path, item.reason, item.line) if isinstance(item, ArticleError) else item)
+    return out
+
+
+def _read_line(line: str, rel: str, number: int, note: str | None, known) -> Article | Unchanged | ArticleError:
+    try:
+        record = _parse_json_object(line)
+        return build_article(record, rel, number, note, known)
+    except ArticleError as exc:
+        return exc
+    except ValueError as exc:
+        return ArticleError(rel, str(exc), number)
 
 
 def _parse_json_object(text: str) -> dict[str, Any]:

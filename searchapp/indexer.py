@@ -11,7 +11,17 @@ are reported and skipped.
 
 from __future__ import annotations
 
+import heapq
+import marshal
+import multiprocessing
+import operator
+import os
+import pickle
+import signal
+import tempfile
 import time
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +29,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from searchapp import analysis, store
+from searchapp import analysis, segcache, store
 from searchapp.config import Config
 from searchapp.corpus import Article, Unchanged, iter_corpus_files, read_file, relative_id
 from searchapp.errors import ArticleError, IndexBusy
-from searchapp.schema import SCHEMA_VERSION, build_schema, search_text, to_document
+from searchapp.schema import ANALYSED_FIELDS, SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
 from searchapp.segcache import SegmentCache
 from searchapp.stories import StoryIndex
+from searchapp.stories import sketch as stories_sketch
 
 # Articles written per batch: bounds memory for the segmentation results.
 BATCH = 512
@@ -105,15 +116,19 @@ def reindex(
         if live and not _manifest_usable(manifest, live):
             live, manifest = None, {}
         report = ReindexReport(full=live is None)
-        plan = _plan(config.corpus_path, manifest, report)
-        if live is None:
-            folder = store.new_generation(config.index_path)
-            ix = whoosh_index.create_in(str(folder), build_schema(), indexname=store.INDEX_NAME)
-        else:
-            folder = live
-            ix = whoosh_index.open_dir(str(folder), indexname=store.INDEX_NAME)
-        if plan.write or plan.delete or live is None:
-            _apply(config, ix, folder, plan, report, progress, fresh=live is None)
+        workers = _Workers(config.index_workers)
+        try:
+            plan = _plan(config.corpus_path, manifest, report, workers.imap)
+            if live is None:
+                folder = store.new_generation(config.index_path)
+                ix = whoosh_index.create_in(str(folder), build_schema(), indexname=store.INDEX_NAME)
+            else:
+                folder = live
+                ix = whoosh_index.open_dir(str(folder), indexname=store.INDEX_NAME)
+            if plan.write or plan.delete or live is None:
+                _apply(config, ix, folder, plan, report, progress, live is None, workers)
+        finally:
+            workers.close()
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "generation": ix.latest_generation(),
@@ -143,7 +158,7 @@ def _manifest_usable(manifest: dict, folder: Path) -> bool:
         return False
 
 
-def _plan(corpus: Path, manifest: dict, report: ReindexReport) -> _Plan:
+def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None) -> _Plan:
     old_files: dict[str, dict] = manifest.get("files", {})
     old_docs: dict[str, dict] = manifest.get("docs", {})
     plan = _Plan()
@@ -157,7 +172,7 @@ def _plan(corpus: Path, manifest: dict, report: ReindexReport) -> _Plan:
         if entry is not None and all(old_docs.get(i, {}).get("path") == rel and i not in owners for i in entry["ids"]):
             _carry_over(plan, rel, entry, old_docs, owners, report)
         else:
-            _read_into(plan, path, corpus, rel, old_docs, owners, report, known_by_path.get(rel, {}))
+            _read_into(plan, path, corpus, rel, old_docs, owners, report, known_by_path.get(rel, {}), mapper)
     plan.delete = [doc_id for doc_id in old_docs if doc_id not in plan.docs]
     report.deleted = len(plan.delete)
     return plan
@@ -185,14 +200,14 @@ def _carry_over(plan, rel, entry, old_docs, owners, report) -> None:
         report.unchanged += 1
 
 
-def _read_into(plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str]) -> None:
+def _read_into(plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str], mapper=None) -> None:
     try:
         info = path.stat()
         stat = {"size": info.st_size, "mtime": info.st_mtime_ns}
     except OSError:
         stat = {"size": -1, "mtime": -1}
     ids: list[str] = []
-    for item in read_file(path, corpus, known):
+    for item in read_file(path, corpus, known, mapper):
         if isinstance(item, ArticleError):
             report.failed.append(item)
             continue
@@ -235,13 +250,17 @@ def _duplicate(article: Article, first: str) -> ArticleError:
     )
 
 
-def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progress, fresh: bool) -> None:
+def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progress, fresh: bool, workers) -> None:
+    if fresh and workers.count > 1 and len(plan.write) >= _SPLIT_MIN and not plan.delete:
+        _apply_split(config, ix, folder, plan, report, progress, workers)
+        return
     try:
         writer = ix.writer(timeout=config.lock_timeout, limitmb=256)
     except LockError as exc:
         raise IndexBusy("another process is writing the index; try again shortly") from exc
-    stories = StoryIndex() if fresh else StoryIndex.load(folder)
+    fast = _FastWriter(writer)
     try:
+        stories = StoryIndex() if fresh else StoryIndex.load(folder)
         for doc_id in plan.delete:
             writer.delete_by_term("id", doc_id)
             stories.remove(doc_id)
@@ -249,18 +268,15 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
         done = 0
         cache = SegmentCache(config.index_path)
         try:
-            for batch in _batches(plan.write, BATCH):
-                report.segment_seconds += _segment(config, cache, batch)
-                for article in batch:
-                    story = stories.assign(article.id, f"{article.title}\n{article.body}")
-                    doc = to_document(article, config.ranking.title_repeat, story)
-                    if fresh or article.id in plan.new_ids:
-                        writer.add_document(**doc)
-                    else:
-                        writer.update_document(**doc)
-                analysis.forget_compounds()
-                done += len(batch)
-                if progress:
+            for article, fields, sketch in _prepared(config, cache, plan.write, workers, report):
+                story = stories.assign(article.id, "", sketch)
+                doc = to_document(article, config.ranking.title_repeat, story, analysed=False)
+                if not (fresh or article.id in plan.new_ids):
+                    # What update_document does: the id is the only unique field.
+                    writer.delete_by_term("id", article.id)
+                fast.add_document(doc, fields)
+                done += 1
+                if progress and (done % BATCH == 0 or done == total):
                     progress(done, total)
         finally:
             cache.close()
@@ -270,16 +286,493 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
         stories.save(folder)
     except BaseException:
         writer.cancel()
-        analysis.forget_compounds()
         raise
 
 
-def _segment(config: Config, cache: SegmentCache, batch: list[Article]) -> float:
-    started = time.perf_counter()
-    texts = [search_text(a, config.ranking.title_repeat) for a in batch]
-    for text, spans in cache.segment_all(texts, config.index_workers):
-        analysis.remember_compounds(text, spans)
-    return time.perf_counter() - started
+# A full rebuild of at least this many articles is written as one segment per
+# worker process, side by side (see _apply_split).
+_SPLIT_MIN = 1000
+
+
+def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progress, workers) -> None:
+    """A full rebuild written by several processes at once, one segment each.
+
+    Story ids depend on every earlier article, so they are settled first (the
+    MinHashes in the workers, the grouping here, in corpus order). Then the
+    articles are cut into contiguous parts of similar size; each part is
+    segmented, analysed and written by its own process into its own segment,
+    and the segments are committed together, in corpus order: document
+    numbers, postings and stored fields are those of a one-process build; the
+    index only has one segment per part instead of one in all.
+    """
+    try:
+        writer = ix.writer(timeout=config.lock_timeout)
+    except LockError as exc:
+        raise IndexBusy("another process is writing the index; try again shortly") from exc
+    children: list = []
+    try:
+        articles = plan.write
+        stories = StoryIndex()
+        story_of: list[str] = []
+        chunks = list(_batches(articles, 32))
+        for chunk, sketches in zip(chunks, workers.imap(_sketch_chunk, chunks), strict=True):
+            for article, sketch in zip(chunk, sketches, strict=True):
+                story_of.append(stories.assign(article.id, "", sketch))
+        count = workers.count
+        workers.close()  # the cores go to the segment writers
+        context = multiprocessing.get_context("fork")
+        for number, (start, end) in enumerate(_parts(articles, count)):
+            out = folder / f".part-{number}.pickle"
+            child = context.Process(
+                target=_write_part, args=(config, ix, articles, story_of, start, end, out), daemon=True
+            )
+            child.start()
+            children.append((child, out))
+        segments, blobs = [], []
+        for child, out in children:
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"a segment writer failed (exit code {child.exitcode})")
+            with out.open("rb") as fh:
+                segment, new_blobs, seconds = pickle.load(fh)
+            out.unlink()
+            segments.append(segment)
+            blobs.extend(new_blobs)
+            report.segment_seconds += seconds
+        cache = SegmentCache(config.index_path)
+        try:
+            cache.store(blobs)
+        finally:
+            cache.close()
+        # What commit() does, with the parts' segments as the new segment list.
+        writer._close_segment()
+        writer._commit_toc(segments)
+        writer._finish()
+        if progress:
+            progress(len(articles), len(articles))
+        # Saved after the commit, as in _apply.
+        stories.save(folder)
+    except BaseException:
+        for child, _ in children:
+            if child.is_alive():
+                child.kill()
+                child.join()
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+
+
+def _parts(articles: list[Article], count: int) -> list[tuple[int, int]]:
+    """``count`` contiguous ranges of about the same amount of text."""
+    sizes = [len(a.title) + len(a.body) for a in articles]
+    total = sum(sizes)
+    bounds, running, start = [], 0, 0
+    for index, size in enumerate(sizes):
+        running += size
+        if len(bounds) < count - 1 and running >= total * (len(bounds) + 1) / count:
+            bounds.append((start, index + 1))
+            start = index + 1
+    bounds.append((start, len(articles)))
+    return [b for b in bounds if b[0] < b[1]]
+
+
+def _sketch_chunk(chunk: list[Article]) -> list:
+    return [stories_sketch(f"{a.title}\n{a.body}") for a in chunk]
+
+
+def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path) -> None:
+    """Child process: write ``articles[start:end]`` into a segment of its own."""
+    from whoosh.writing import SegmentWriter
+
+    _worker_init()
+    writer = SegmentWriter(ix, _lk=False, limitmb=256)
+    fast = _FastWriter(writer)
+    title_repeat = config.ranking.title_repeat
+    cache = SegmentCache(config.index_path)
+    blobs, seconds = [], 0.0
+    try:
+        for offset in range(start, end, 64):
+            chunk = articles[offset : min(end, offset + 64)]
+            keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
+            found = cache.lookup(keys)
+            jobs = [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
+            results = _prepare_chunk((jobs, title_repeat, False))
+            for i, (article, key, (blob, fields, _, took)) in enumerate(zip(chunk, keys, results, strict=True)):
+                if blob is not None:
+                    blobs.append((key, blob))
+                seconds += took
+                doc = to_document(article, title_repeat, story_of[offset + i], analysed=False)
+                fast.add_document(doc, fields)
+    finally:
+        cache._db.close()
+    segment = writer._finalize_segment()
+    tmp = out.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump((segment, blobs, seconds), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, out)
+
+
+# Articles sent to a worker at a time, and chunks in flight: bounds the memory
+# of finished results waiting for the writer.
+_CHUNK = 8
+_WINDOW = 24
+# Below this many articles to write, everything runs in this process.
+_PARALLEL_MIN = 48
+
+
+def _prepared(config: Config, cache: SegmentCache, articles: list[Article], workers, report: ReindexReport):
+    """``(article, analysed fields, story sketch)`` for every article, in order.
+
+    The costly per-article work (pyvi segmentation on a cache miss, analysis of
+    the text fields, the MinHash) runs in the worker processes while this
+    process writes the results of earlier chunks.
+    """
+    title_repeat = config.ranking.title_repeat
+    pool = workers.get() if len(articles) >= _PARALLEL_MIN else None
+
+    def payload(chunk: list[Article]):
+        keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
+        found = cache.lookup(keys)
+        return keys, [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
+
+    def finish(keys, results):
+        fresh = [(k, blob) for k, (blob, _, _, _) in zip(keys, results, strict=True) if blob is not None]
+        if fresh:
+            cache.store(fresh)
+        report.segment_seconds += sum(r[3] for r in results)
+
+    chunks = _batches(articles, _CHUNK)
+    if pool is None:
+        for chunk in chunks:
+            keys, jobs = payload(chunk)
+            results = _prepare_chunk((jobs, title_repeat, True))
+            finish(keys, results)
+            for article, (_, fields, sketch, _) in zip(chunk, results, strict=True):
+                yield article, fields, sketch
+        return
+    pending: deque = deque()
+    for chunk in chunks:
+        keys, jobs = payload(chunk)
+        pending.append((chunk, keys, pool.apply_async(_prepare_chunk, ((jobs, title_repeat, True),))))
+        if len(pending) < _WINDOW:
+            continue
+        yield from _drain(pending.popleft(), finish)
+    while pending:
+        yield from _drain(pending.popleft(), finish)
+
+
+def _drain(entry, finish):
+    chunk, keys, result = entry
+    results = result.get()
+    finish(keys, results)
+    for article, (_, fields, sketch, _) in zip(chunk, results, strict=True):
+        yield article, fields, sketch
+
+
+def _prepare_chunk(job):
+    """Worker side: segment (unless cached), analyse and sketch each article."""
+    jobs, title_repeat, with_sketch = job
+    out = []
+    for article, blob in jobs:
+        text = search_text(article, title_repeat)
+        started = time.perf_counter()
+        if blob is None:
+            spans = analysis.compound_spans(text)
+            new = segcache.pack(spans)
+        else:
+            spans, new = segcache.unpack(blob), None
+        seconds = time.perf_counter() - started
+        fields = analysed_fields(text, spans)
+        sketch = stories_sketch(f"{article.title}\n{article.body}") if with_sketch else None
+        out.append((new, fields, sketch, seconds))
+    return out
+
+
+class _Workers:
+    """A fork pool made on first use, after pyvi is loaded (the workers share it)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count or os.cpu_count() or 1
+        self.pool = None
+
+    def get(self):
+        if self.pool is None and self.count > 1:
+            analysis._pyvi_model()
+            self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_worker_init)
+        return self.pool
+
+    def imap(self, function, iterable):
+        pool = self.get()
+        if pool is None:
+            return map(function, iterable)
+        return pool.imap(function, iterable)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def _worker_init() -> None:
+    # A worker must not outlive a killed reindex: it would keep the inherited
+    # lock file descriptor open and block the next reindex.
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        os._exit(0)
+
+
+class _FastWriter:
+    """Feeds a Whoosh ``SegmentWriter`` faster, with an index of the same content.
+
+    * Documents come with their analysed fields already turned into terms
+      (:func:`~searchapp.schema.analysed_fields`, in worker processes);
+      :meth:`add_document` is ``SegmentWriter.add_document`` for the rest.
+    * Postings are grouped by term as they arrive (:class:`_TermPool`) instead
+      of one tuple each in a pool sorted at the end.
+    * The segment is written a block of postings at a time with the codec's
+      own posting writer (:func:`_flush_segment`), with the same bytes as
+      Whoosh's ``FieldWriter.add_postings``.
+    """
+
+    def __init__(self, writer) -> None:
+        self.writer = writer
+        self.pool = _TermPool(writer.pool.limit)
+        writer.pool.cleanup()
+        writer.pool = self.pool
+        writer._flush_segment = lambda: _flush_segment(writer)
+        for name in ANALYSED_FIELDS:
+            field = writer.schema[name]
+            # What add_document is replaced with relies on this.
+            assert field.scorable and not field.stored and not field.vector
+            assert not field.column_type and not field.separate_spelling()
+
+    def add_document(self, fields: dict, analysed: dict[str, tuple[list, int]]) -> None:
+        writer = self.writer
+        writer._check_state()
+        perdocwriter = writer.perdocwriter
+        schema = writer.schema
+        docnum = writer.docnum
+        add_post = self.pool.add
+        if any(name.startswith("_") for name in fields):
+            raise ValueError("boosts and custom stored values are not supported here")
+        fieldnames = sorted([*fields, *analysed])
+        writer._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                field = schema[fieldname]
+                if fieldname in analysed:
+                    items, length = analysed[fieldname]
+                    self.pool.add_document_terms(fieldname, docnum, items)
+                    perdocwriter.add_field(fieldname, field, None, length)
+                    continue
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                length = 0
+                if field.indexed:
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if field.scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight * 1.0, vbytes))
+                if field.separate_spelling():
+                    raise ValueError("separate spelling fields are not supported here")
+                if field.vector:
+                    raise ValueError("term vectors are not supported here")
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        writer._added = True
+        writer.docnum += 1
+
+
+class _TermPool:
+    """Postings by term, for ``SegmentWriter.pool``.
+
+    Each term keeps a flat list ``[docnum, weight, value, docnum, ...]``.
+    When the estimated size passes the limit, the terms are written to a
+    temporary run file in term order; the runs are merged term by term (not
+    posting by posting) when the segment is written. Documents arrive in
+    document-number order, so a term's postings are too.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.terms: dict[tuple[str, bytes], list] = {}
+        self.size = 0
+        self.runs: list = []
+        self.fieldnames: set[str] = set()
+
+    def add(self, item) -> None:
+        """Whoosh's ``pool.add``: one ``(fieldname, tbytes, docnum, weight, vbytes)``."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        if docnum == -1:
+            return  # spelling-only posting: never written as a posting
+        self.fieldnames.add(fieldname)
+        key = (fieldname, tbytes)
+        postings = self.terms.get(key)
+        if postings is None:
+            self.terms[key] = [docnum, weight, vbytes]
+            self.size += 200 + len(tbytes)
+        else:
+            postings += (docnum, weight, vbytes)
+        self.size += 60 + len(vbytes or b"")
+        if self.size > self.limit:
+            self._spill()
+
+    def add_document_terms(self, fieldname: str, docnum: int, items) -> None:
+        """The postings of one document's field: ``(tbytes, freq, weight, vbytes)`` items."""
+        self.fieldnames.add(fieldname)
+        terms = self.terms
+        size = 0
+        for tbytes, _, weight, vbytes in items:
+            key = (fieldname, tbytes)
+            postings = terms.get(key)
+            if postings is None:
+                terms[key] = [docnum, weight, vbytes]
+                size += 200 + len(tbytes) + len(vbytes)
+            else:
+                postings += (docnum, weight, vbytes)
+                size += 60 + len(vbytes)
+        self.size += size
+        if self.size > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile(prefix="searchapp-postings-")
+        items = sorted(self.terms.items())
+        for start in range(0, len(items), 4096):
+            marshal.dump(items[start : start + 4096], run)
+        run.flush()
+        self.runs.append(run)
+        self.terms = {}
+        self.size = 0
+
+    def iter_terms(self):
+        """``((fieldname, tbytes), postings)`` in term order."""
+        if not self.runs:
+            yield from sorted(self.terms.items())
+            return
+        sources = [_read_run(run) for run in self.runs]
+        sources.append(iter(sorted(self.terms.items())))
+        self.terms = {}
+        current_key, current = None, None
+        # heapq.merge keeps the order of the sources for equal keys: runs were
+        # written in document order, so postings concatenate in order.
+        for key, postings in heapq.merge(*sources, key=operator.itemgetter(0)):
+            if key == current_key:
+                current.extend(postings)
+                continue
+            if current_key is not None:
+                yield current_key, current
+            current_key, current = key, postings
+        if current_key is not None:
+            yield current_key, current
+
+    def cleanup(self) -> None:
+        for run in self.runs:
+            run.close()
+        self.runs = []
+        self.terms = {}
+
+
+def _read_run(run):
+    run.seek(0)
+    while True:
+        try:
+            chunk = marshal.load(run)
+        except EOFError:
+            return
+        yield from chunk
+
+
+def _flush_segment(writer) -> None:
+    """``SegmentWriter._flush_segment`` for a :class:`_TermPool`, block by block.
+
+    What ``FieldWriter.add_postings`` does posting by posting (including the
+    document's field length, as the per-document reader gives it back), done a
+    block of postings at a time; the codec's posting writer still encodes and
+    writes every block and term info.
+    """
+    writer.perdocwriter.close()
+    pdr = writer.per_document_reader() if writer.codec.length_stats else None
+    fieldwriter = writer.fieldwriter
+    schema = writer.schema
+    lengths_by_field: dict[str, list | None] = {}
+    lastfn = None
+    postwriter = None
+    lengths = None
+    for (fieldname, btext), postings in writer.pool.iter_terms():
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            postwriter = fieldwriter._postwriter
+            lastfn = fieldname
+            if fieldname not in lengths_by_field:
+                lengths_by_field[fieldname] = _field_lengths(pdr, fieldname)
+            lengths = lengths_by_field[fieldname]
+        ids = postings[0::3]
+        weights = postings[1::3]
+        values = postings[2::3]
+        if any(a >= b for a, b in zip(ids, ids[1:])):
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            ids = [ids[i] for i in order]
+            weights = [weights[i] for i in order]
+            values = [values[i] for i in order]
+        fieldwriter.start_term(btext)
+        _write_postings(postwriter, ids, weights, values, lengths)
+        fieldwriter.finish_term()
+    fieldwriter.close()
+    if pdr:
+        pdr.close()
+
+
+def _field_lengths(pdr, fieldname: str) -> list | None:
+    """Every document's length of a field as ``doc_field_length`` reports it."""
+    if pdr is None:
+        return None
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    reader = pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return None
+    table = [0] + [byte_to_length(b) for b in range(1, 256)]
+    return [table[reader[d]] for d in range(pdr.doc_count_all())]
+
+
+def _write_postings(postwriter, ids: list, weights: list, values: list, lengths: list | None) -> None:
+    """``add_posting`` for every posting of a term, filling a whole block at once."""
+    limit = postwriter._blocklimit
+    assert not postwriter._byteids
+    for start in range(0, len(ids), limit):
+        if start:
+            postwriter._write_block()
+        end = start + limit
+        block_ids = ids[start:end]
+        block_weights = weights[start:end]
+        postwriter._ids = array("I", block_ids)
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[start:end] if v]
+        top = max(block_weights)
+        postwriter._maxweight = top if top > 0 else 0
+        if lengths is not None:
+            found = [n for n in map(lengths.__getitem__, block_ids) if n]
+            if found:
+                postwriter._minlength = min(found)
+                postwriter._maxlength = max(found)
 
 
 def _batches(items: list[Article], size: int) -> Iterable[list[Article]]:

@@ -12,7 +12,14 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.formats import Frequency
 
-from searchapp.analysis import fold_analyzer, folded_word_analyzer, syllable_analyzer, word_analyzer
+from searchapp.analysis import (
+    Span,
+    fold_analyzer,
+    folded_word_analyzer,
+    index_items,
+    syllable_analyzer,
+    word_analyzer,
+)
 from searchapp.corpus import Article
 
 # Bump when the schema or analysis changes; an index of another version is
@@ -39,6 +46,19 @@ def build_schema() -> fields.Schema:
     )
 
 
+# The analysed text fields, in the order of :func:`searchapp.analysis.index_items`.
+ANALYSED_FIELDS = ("syl", "fold", "words", "wfold")
+
+
+def analysed_fields(text: str, spans: list[Span]) -> dict[str, tuple[list, int]]:
+    """``{field: (items, length)}`` for the analysed fields of ``text``.
+
+    The same terms, weights and values as Whoosh's ``field.index(text)``, in
+    one pass over the text (see :func:`searchapp.analysis.index_items`).
+    """
+    return dict(zip(ANALYSED_FIELDS, index_items(text, spans), strict=True))
+
+
 def search_text(article: Article, title_repeat: int) -> str:
     """The text the search fields index: the title ``title_repeat`` times, then the body.
 
@@ -55,17 +75,16 @@ def date_number(date: str | None) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
-def to_document(article: Article, title_repeat: int, story: str | None = None) -> dict:
-    """The Whoosh document for one article; ``story`` groups near-duplicates."""
-    text = search_text(article, title_repeat)
+def to_document(article: Article, title_repeat: int, story: str | None = None, analysed: bool = True) -> dict:
+    """The Whoosh document for one article; ``story`` groups near-duplicates.
+
+    :param analysed: include the analysed text fields; without them the caller
+        supplies their terms (see :func:`analysed_fields`).
+    """
     doc = {
         "id": article.id,
         "title": article.title,
         "body": article.body,
-        "syl": text,
-        "fold": text,
-        "words": text,
-        "wfold": text,
         "datenum": date_number(article.date),
         "story": story or article.id,
         "meta": {
@@ -81,6 +100,9 @@ def to_document(article: Article, title_repeat: int, story: str | None = None) -
             "headline": article.headline,
         },
     }
+    if analysed:
+        text = search_text(article, title_repeat)
+        doc.update(dict.fromkeys(ANALYSED_FIELDS, text))
     if article.partners:
         doc["partner"] = ",".join(article.partners)
     if article.topics:

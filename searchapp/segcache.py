@@ -24,6 +24,19 @@ CACHE_FILE = "segments.sqlite"
 _PARALLEL_MIN = 64
 
 
+def key(text: str) -> str:
+    """The cache key of a text."""
+    return _key(text)
+
+
+def pack(spans: list[Span]) -> bytes:
+    return _pack(spans)
+
+
+def unpack(blob: bytes) -> list[Span]:
+    return _unpack(blob)
+
+
 def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
@@ -63,6 +76,14 @@ class SegmentCache:
             rows = self._db.execute(f"SELECT key, data FROM spans WHERE key IN ({marks})", chunk)
             found.update(rows)
         return found
+
+    def lookup(self, keys: list[str]) -> dict[str, bytes]:
+        """Packed spans of the keys found in the cache."""
+        return self._lookup(sorted(set(keys)))
+
+    def store(self, items: list[tuple[str, bytes]]) -> None:
+        """Add packed spans computed elsewhere (committed by :meth:`close`)."""
+        self._db.executemany("INSERT OR REPLACE INTO spans VALUES (?, ?)", items)
 
     def segment_all(self, texts: list[str], workers: int = 0) -> Iterator[tuple[str, list[Span]]]:
         """Yield ``(text, spans)`` for every text, segmenting only cache misses.

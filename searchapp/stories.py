@@ -32,14 +32,41 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}
 
 
+_PERMUTATIONS = None
+
+
 def minhash(text: str) -> MinHash | None:
     """The MinHash of a text, or ``None`` when it is too short to compare."""
+    global _PERMUTATIONS
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    sketch = MinHash(num_perm=NUM_PERM)
+    if _PERMUTATIONS is None:
+        template = MinHash(num_perm=NUM_PERM)
+        _PERMUTATIONS = (template.permutations, template.scheme)
+    # The permutations depend only on (num_perm, seed): made once, not per text.
+    sketch = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS[0], scheme=_PERMUTATIONS[1])
     sketch.update_batch(list(grams))
     return sketch
+
+
+class Sketch:
+    """The hash values of a MinHash: all that the LSH index reads, cheap to pickle."""
+
+    __slots__ = ("hashvalues", "scheme")
+
+    def __init__(self, hashvalues, scheme: str) -> None:
+        self.hashvalues = hashvalues
+        self.scheme = scheme
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+
+def sketch(text: str) -> Sketch | None:
+    """:func:`minhash` reduced to its hash values (computed in worker processes)."""
+    full = minhash(text)
+    return None if full is None else Sketch(full.hashvalues, full.scheme)
 
 
 class StoryIndex:
@@ -73,10 +100,13 @@ class StoryIndex:
             if article_id in self.lsh:
                 self.lsh.remove(article_id)
 
-    def assign(self, article_id: str, text: str) -> str:
-        """Add an article and return its story id (an article id of the story)."""
+    def assign(self, article_id: str, text: str, precomputed: Sketch | None | bool = False) -> str:
+        """Add an article and return its story id (an article id of the story).
+
+        :param precomputed: the article's :func:`sketch`, when computed elsewhere.
+        """
         self.remove(article_id)
-        sketch = minhash(text)
+        sketch = minhash(text) if precomputed is False else precomputed
         story = article_id
         if sketch is not None:
             similar = [key for key in self.lsh.query(sketch) if key in self.story_of]

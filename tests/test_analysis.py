@@ -116,3 +116,46 @@ def _raw_articles_of(folder, name):
         for line in fh:
             record = json.loads(line)
             yield record["id"], nfc(record["title"] + "\n" + record["body"])
+
+
+def test_index_items_match_whoosh_field_index():
+    """The one-pass analysis used by the indexer gives exactly what Whoosh's fields give."""
+    from searchapp import analysis
+    from searchapp.schema import ANALYSED_FIELDS, analysed_fields, build_schema
+
+    schema = build_schema()
+    texts = [
+        "Bộ trưởng Ngoại giao Nhật Bản thăm Hà Nội.\nBộ trưởng nói: Biển Đông, ASEAN; 3/8/2021",
+        "ΣΑΣ Σ İstanbul Straße ǅemal ﬁne x_y Nhật_Bản HOÀ hòa",
+        "",
+    ]
+    for text in texts:
+        spans = analysis.compound_spans(text)
+        analysis.remember_compounds(text, spans)
+        try:
+            ours = analysed_fields(text, spans)
+            for name in ANALYSED_FIELDS:
+                theirs = list(schema[name].index(text))
+                assert sorted(ours[name][0]) == sorted(theirs)
+                assert ours[name][1] == sum(freq for _, freq, _, _ in theirs)
+        finally:
+            analysis.forget_compounds()
+
+
+def test_features_and_tags_match_pyvi():
+    """The light model loader and feature builder tag exactly as pyvi does."""
+    import warnings
+
+    from searchapp import analysis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pyvi.ViTokenizer import ViTokenizer
+
+    model = analysis._pyvi_model()
+    for line in ["Ông Trump gặp ông Tập tại Bắc Kinh ngày 3/8", "A", "Hà Nội", "x y z w", "Thủ tướng Nhật Bản"]:
+        units = [m.group(0) for m in analysis._PYVI_PATTERN.finditer(line)]
+        theirs = ViTokenizer.sent2features(units, False)
+        ours = analysis._features(model, units)
+        assert ours == theirs and [list(d) for d in ours] == [list(d) for d in theirs]
+        assert list(model.tag(ours)) == list(ViTokenizer.model.predict([theirs])[0])

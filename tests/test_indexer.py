@@ -131,3 +131,49 @@ def test_changing_one_line_of_a_big_file_extracts_only_that_article(tmp_path, mo
     report = reindex(config)
     assert (report.updated, report.unchanged) == (1, 19)
     assert calls == ["Tin 7 đã sửa"]
+
+
+def _content(config):
+    ix = store.open_live_index(config.index_path)
+    with ix.reader() as reader:
+        ids_by_doc = {n: stored["id"] for n, stored in reader.iter_docs()}
+        stored = sorted((s["id"], sorted(s.items(), key=str)) for _, s in reader.iter_docs())
+        postings = {}
+        for field in ("syl", "fold", "words", "wfold", "story", "partner", "topic", "id"):
+            for term in reader.lexicon(field):
+                m = reader.postings(field, term)
+                found = []
+                while m.is_active():
+                    found.append((ids_by_doc[m.id()], m.weight(), m.value()))
+                    m.next()
+                postings[field, term] = sorted(found)
+        return list(ids_by_doc.values()), stored, postings
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_parallel_full_rebuild_builds_the_same_index(tmp_path, monkeypatch, split):
+    """Segment writers side by side (and the pipelined writer) index exactly what one process does."""
+    import dataclasses
+
+    from searchapp import indexer
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "Bộ trưởng Ngoại giao Việt Nam hội đàm với Bộ trưởng Ngoại giao Nhật Bản tại Hà Nội về Biển Đông."
+    lines = [
+        json.dumps({"id": f"n{i}", "title": f"Tin số {i} về ASEAN", "body": f"{body} Đoạn {i}.\n{body}"}, ensure_ascii=False)
+        for i in range(90)
+    ]
+    (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    config = build_index(tmp_path, corpus)
+    config = dataclasses.replace(config, index_workers=1)
+    monkeypatch.setattr(indexer, "_PARALLEL_MIN", 10**9)
+    reindex(config, full=True)
+    serial = _content(config)
+    monkeypatch.setattr(indexer, "_PARALLEL_MIN", 8)
+    monkeypatch.setattr(indexer, "_SPLIT_MIN", 20 if split else 10**9)
+    reindex(dataclasses.replace(config, index_workers=2), full=True)
+    parallel = _content(config)
+    assert sorted(parallel[0]) == sorted(serial[0]) and parallel[0] == serial[0]
+    assert parallel[1] == serial[1]
+    assert parallel[2] == serial[2]
