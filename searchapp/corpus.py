@@ -29,7 +29,7 @@ from searchapp.text import nfc
 SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".jsonl.gz")
 FIELDS = ("id", "title", "body", "date", "source", "url", "category", "partners", "topics")
 # Bump when extraction rules change so that a reindex refreshes every article.
-EXTRACTION_VERSION = "2"
+EXTRACTION_VERSION = "3"
 
 # Lines that people copy along with a page but that are never a headline.
 _NOT_TITLE_RE = re.compile(

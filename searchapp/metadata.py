@@ -21,9 +21,9 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 
 from searchapp.text import fold, iter_syllables, syllables
 
@@ -74,6 +74,10 @@ def _canonical_tone(syllable: str) -> str:
         return syllable  # "quý": the u belongs to the consonant
     moved = _TONE_PAIRS[syllable[-2:].lower()]
     return syllable[:-2] + (moved.upper() if syllable[-2:].isupper() else moved)
+
+
+# The same function, remembered: text has a small vocabulary of syllables.
+_canonical_tone_cached = lru_cache(maxsize=1 << 17)(_canonical_tone)
 
 
 # --------------------------------------------------------------------------
@@ -237,6 +241,19 @@ def _source_from_dateline(lines: list[str]) -> str | None:
     return None
 
 
+def _opening_line(lines: list[str]) -> list[str]:
+    """The first line that is not a bare time stamp ("10/09/2023 21:15", "Thứ Hai, 10/9/2023")."""
+    return next(([line] for line in lines if not _is_stamp(line)), [])
+
+
+def _is_stamp(line: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", line.lower())
+    return bool(re.search(r"\d", line)) and all(w in _STAMP_WORDS for w in words)
+
+
+_STAMP_WORDS = frozenset("thứ hai ba tư năm sáu bảy chủ nhật ngày lúc giờ gmt am pm sa ch cập nhật đăng".split())
+
+
 def _source_from_signature(lines: list[str]) -> str | None:
     for line in reversed(lines[-_SIGNATURE_LINES:]):
         if len(line) <= _SIGNATURE_MAX_CHARS:
@@ -263,7 +280,7 @@ def extract_source(title: str, body: str) -> str | None:
     lines = _body_lines(body)
     return (
         _source_from_attribution(lines)
-        or _source_from_dateline([*lines[:1], title.strip()])
+        or _source_from_dateline([*_opening_line(lines), title.strip()])
         or _source_from_signature(lines)
         or _source_from_photo_credit(f"{title}\n{body}")
     )
@@ -351,8 +368,8 @@ def _gazetteer() -> _Gazetteer:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
+    # A named tuple: made for every syllable of every article, so cheap to build.
     text: str  # syllable as written, tone placement made canonical
     lower: str
     gap_before: str  # characters between the previous syllable and this one
@@ -368,12 +385,17 @@ class _Match:
 
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    append = tokens.append
     previous_end = 0
     for match in iter_syllables(text):
-        word = _canonical_tone(match.group())
-        tokens.append(_Token(word, word.lower(), text[previous_end : match.start()]))
-        previous_end = match.end()
+        word = _canonical_tone_cached(match.group())
+        start, end = match.span()
+        append(_Token(word, _lower(word), text[previous_end:start]))
+        previous_end = end
     return tokens
+
+
+_lower = lru_cache(maxsize=1 << 17)(str.lower)
 
 
 def _is_space_gap(gap: str) -> bool:
@@ -649,7 +671,7 @@ class _Topic:
 
 
 def _analyze(text: str) -> list[str]:
-    return [_canonical_tone(s) for s in syllables(text)]
+    return list(map(_canonical_tone_cached, syllables(text)))
 
 
 @cache
@@ -669,11 +691,32 @@ def _topics() -> tuple[_Topic, ...]:
     return tuple(topics)
 
 
+@cache
+def _phrase_prefixes() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """Every key phrase of the taxonomy, and every prefix of one."""
+    phrases = frozenset(p for t in _topics() for p in t.phrases)
+    prefixes = frozenset(p[:k] for p in phrases for k in range(1, len(p) + 1))
+    return phrases, prefixes
+
+
 def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]:
+    """How often each key phrase of the taxonomy occurs in ``words``.
+
+    Only key phrases are counted (scores never look at other n-grams), and a
+    run stops as soon as it is no longer the prefix of a key phrase.
+    """
+    phrases, prefixes = _phrase_prefixes()
     counts: dict[tuple[str, ...], int] = defaultdict(int)
-    for start in range(len(words)):
-        for length in range(1, min(max_len, len(words) - start) + 1):
-            counts[tuple(words[start : start + length])] += 1
+    total = len(words)
+    for start in range(total):
+        if (words[start],) not in prefixes:
+            continue
+        for length in range(1, min(max_len, total - start) + 1):
+            key = tuple(words[start : start + length])
+            if key not in prefixes:
+                break
+            if key in phrases:
+                counts[key] += 1
     return counts
 
 

@@ -179,6 +179,9 @@ def test_no_date_when_unsure(body: str) -> None:
         ("Nội dung bài viết.\nTheo Người Lao Động", "Người Lao Động"),
         ("Nội dung bài viết.\nTheo Báo Quân đội nhân dân", "Quân đội nhân dân"),
         ("Bộ trưởng phát biểu. (Ảnh: BNG)\nNội dung bài viết.", "BNG"),
+        # A copied page's time stamp may come before the dateline.
+        ("10/09/2023 21:15\n\n(TTXVN) - Ngày 10/9, hai bên họp.\nNội dung.", "TTXVN"),
+        ("Thứ Hai, 10/9/2023 - 08:00\n(PLVN) - Ngày 10/9, hai bên họp.", "PLVN"),
     ],
 )
 def test_sources_from_bylines(body: str, expected: str) -> None:
