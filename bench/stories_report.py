@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
 import evaluate  # noqa: E402
+
 from searchapp.search import Searcher  # noqa: E402
 
 

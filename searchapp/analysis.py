@@ -22,7 +22,6 @@ import string
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-
 from pickle import dumps
 
 from whoosh.analysis import LowercaseFilter, Token, Tokenizer

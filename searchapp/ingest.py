@@ -195,7 +195,7 @@ def fetch(url: str, accept: str = HTML_ACCEPT, timeout: float | None = None, max
             raise IngestError(f"no answer within {timeout:g} s") from None
         host = urllib.parse.urlsplit(url).netloc or url
         raise IngestError(f"cannot reach {host} ({_reason(exc.reason)})") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise IngestError(f"no answer within {timeout:g} s") from None
     except (http.client.HTTPException, OSError, ValueError) as exc:
         raise IngestError(f"download failed ({_reason(exc)})") from None

@@ -323,7 +323,7 @@ class _Gazetteer:
 
 def _split_name(name: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     found = list(iter_syllables(name))
-    gaps = [name[left.end() : right.start()] for left, right in zip(found, found[1:])]
+    gaps = [name[left.end() : right.start()] for left, right in zip(found, found[1:], strict=False)]
     return tuple(_canonical_tone(m.group()) for m in found), tuple("-" in gap for gap in gaps)
 
 

@@ -6,8 +6,6 @@ import gzip
 import json
 import pickle
 
-import pytest
-
 from searchapp.analysis import (
     VietnameseTokenizer,
     fold_analyzer,

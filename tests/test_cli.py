@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SAMPLE_CORPUS, write_config
+
 from searchapp.cli import cli
 
 

@@ -441,6 +441,7 @@ def test_same_story_shows_once_with_its_siblings(tmp_path):
     import json as _json
 
     from conftest import build_index
+
     from searchapp import create_app
 
     corpus = tmp_path / "corpus"

@@ -8,8 +8,8 @@ import threading
 import time
 
 import pytest
-
 from conftest import build_index
+
 from searchapp import store
 from searchapp.errors import IndexBusy
 from searchapp.indexer import reindex

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
+
 from searchapp import ingest
 from searchapp.cli import cli
 from searchapp.config import load_config

@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, SAMPLE_CORPUS, build_index, write_config
 
 LOAD = REPO / "bench" / "load.py"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import build_index
+
 from searchapp.errors import QueryError
 from searchapp.search import Searcher
 
