@@ -26,7 +26,7 @@ from whoosh.writing import LockError
 
 from searchapp import analysis, segcache, store
 from searchapp.config import Config
-from searchapp.corpus import Article, Unchanged, iter_corpus_files, read_file, relative_id
+from searchapp.corpus import EXTRACTION_VERSION, Article, Unchanged, iter_corpus_files, read_file, relative_id
 from searchapp.errors import ArticleError, IndexBusy
 from searchapp.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
 from searchapp.segcache import SegmentCache
@@ -111,6 +111,10 @@ def reindex(
         manifest = store.read_manifest(live) if live else {}
         if live and not _manifest_usable(manifest, live):
             live, manifest = None, {}
+        if manifest.get("extraction_version") != EXTRACTION_VERSION:
+            # Metadata rules changed: read every file again; only articles
+            # whose extracted fields differ are rewritten.
+            manifest = {**manifest, "files": {}}
         report = ReindexReport(full=live is None)
         workers = _Workers(config.index_workers)
         try:
@@ -127,6 +131,7 @@ def reindex(
             workers.close()
         manifest = {
             "schema_version": SCHEMA_VERSION,
+            "extraction_version": EXTRACTION_VERSION,
             "generation": ix.latest_generation(),
             "title_repeat": config.ranking.title_repeat,
             "files": plan.files,

@@ -59,6 +59,20 @@ def test_touched_but_identical_file_is_unchanged(small):
     assert report.changed == 0 and report.unchanged == 3
 
 
+def test_new_extraction_rules_re_extract_unchanged_files(small, monkeypatch):
+    """Upgrading the metadata rules updates articles whose files did not change."""
+    from searchapp import corpus as corpus_module
+    from searchapp import indexer
+
+    config, _ = small
+    assert reindex(config).changed == 0
+    for module in (corpus_module, indexer):
+        monkeypatch.setattr(module, "EXTRACTION_VERSION", "next")
+    report = reindex(config)
+    assert (report.updated, report.unchanged) == (3, 0)
+    assert reindex(config).changed == 0
+
+
 def test_full_rebuild_swaps_generations_atomically(small):
     config, _ = small
     before = store.live_generation(config.index_path)
