@@ -67,10 +67,9 @@ class Engine:
 
     def __init__(self, reader, weighting) -> None:
         self.size = reader.doc_count_all()
-        self.leaves = list(reader.leaf_readers())
         self.schema = reader.schema
         self.live = np.ones(self.size, dtype=bool)
-        for leaf, offset in self.leaves:
+        for leaf, offset in reader.leaf_readers():
             if leaf.has_deletions():
                 count = leaf.doc_count_all()
                 perdoc = getattr(leaf, "_perdoc", None)
@@ -90,12 +89,21 @@ class Engine:
 
     # -- per-field and per-term arrays
 
-    def lengths(self, field: str):
+    def lengths(self, searcher, field: str):
+        """Field lengths of every document, read once (under the lock: the
+        reader's files are read through its own position)."""
+        found = self._lengths.get(field)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._read_lengths(searcher, field)
+
+    def _read_lengths(self, searcher, field: str):
         found = self._lengths.get(field)
         if found is None:
             found = np.ones(self.size, dtype=np.int64)
             table = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
-            for leaf, offset in self.leaves:
+            for leaf, offset in searcher.reader().leaf_readers():
                 count = leaf.doc_count_all()
                 perdoc = getattr(leaf, "_perdoc", None)
                 if hasattr(perdoc, "_cached_reader"):
@@ -138,7 +146,9 @@ class Engine:
             return None
         positional = fieldobj.format.supports("positions")
         id_parts, weight_parts, values = [], [], []
-        for leaf, offset in self.leaves:
+        # The calling thread's own reader: a reader's files keep one read
+        # position, so two threads reading through one reader corrupt each other.
+        for leaf, offset in reader.leaf_readers():
             if (field, btext) not in leaf:
                 continue
             m = leaf.postings(field, btext)
@@ -183,7 +193,7 @@ class Engine:
         avgfl = searcher.avg_field_length(field) or 1
         B = self.field_B.get(field, self.B)
         K1 = self.K1
-        fl = self.lengths(field)[docs]
+        fl = self.lengths(searcher, field)[docs]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
         decode = _position_decoder(fieldobj.format) if positional else None
         return _Postings(docs, scores, values if positional else None, decode, field, text)

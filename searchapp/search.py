@@ -397,7 +397,7 @@ class Searcher:
         order = iteration_order(inserted, matched, allowed, filters.active, gen.columns.size)
         facets = self._facets(gen, keep, order, filters)
         timeline = _timeline(gen.columns.date_array, allowed)
-        suggestion = gen.suggester(searcher).suggest(query, parsed) if query.strip() else None
+        suggestion = gen.suggester(searcher).suggest(query, parsed, searcher.reader()) if query.strip() else None
         return SearchResult(
             query=query,
             total=total,

@@ -15,26 +15,29 @@ MIN_DF = 1
 
 
 class Suggester:
-    """Built once per index generation from the term lists of the reader."""
+    """Built once per index generation from the term lists of the reader.
+
+    Each call takes the calling thread's reader: a Whoosh reader must not be
+    shared between threads.
+    """
 
     def __init__(self, reader) -> None:
-        self.reader = reader
         self.syllables = _best_forms(reader, "syl", separator=None)
         self.words = _best_forms(reader, "words", separator="_")
 
-    def suggest(self, query: str, parsed: ParsedQuery) -> str | None:
+    def suggest(self, query: str, parsed: ParsedQuery, reader) -> str | None:
         """A better query string, or ``None`` when the query looks right."""
         sylls = syllables(parsed.positive_text())
         if not sylls:
             return None
         if has_diacritics(query):
-            fixed = [self._respell(s) for s in sylls]
+            fixed = [self._respell(s, reader) for s in sylls]
         else:
-            fixed = self._accent(sylls)
+            fixed = self._accent(sylls, reader)
         suggestion = " ".join(fixed)
         return suggestion if suggestion != " ".join(sylls) else None
 
-    def _accent(self, sylls: list[str]) -> list[str]:
+    def _accent(self, sylls: list[str], reader) -> list[str]:
         out: list[str] = []
         i = 0
         while i < len(sylls):
@@ -46,22 +49,22 @@ class Suggester:
                     i += size
                     break
             else:
-                out.append(self._accent_one(sylls[i]))
+                out.append(self._accent_one(sylls[i], reader))
                 i += 1
         return out
 
-    def _accent_one(self, syll: str) -> str:
+    def _accent_one(self, syll: str, reader) -> str:
         best = self.syllables.get(fold(syll))
         if not best or best[0] == syll:
             return syll
-        typed_df = self.reader.doc_frequency("syl", syll)
+        typed_df = reader.doc_frequency("syl", syll)
         return best[0] if best[1] >= max(MIN_DF, DOMINANCE * typed_df) else syll
 
-    def _respell(self, syll: str) -> str:
-        if self.reader.doc_frequency("syl", syll) > 0 or not syll.isalpha():
+    def _respell(self, syll: str, reader) -> str:
+        if reader.doc_frequency("syl", syll) > 0 or not syll.isalpha():
             return syll
-        candidates = self.reader.corrector("syl").suggest(syll, limit=5, maxdist=1)
-        best = max(candidates, key=lambda c: self.reader.doc_frequency("syl", c), default=None)
+        candidates = reader.corrector("syl").suggest(syll, limit=5, maxdist=1)
+        best = max(candidates, key=lambda c: reader.doc_frequency("syl", c), default=None)
         return best or syll
 
 

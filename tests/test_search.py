@@ -227,3 +227,59 @@ def test_vectorised_ranking_scores_like_whoosh(sample_config, query):
             assert hit.score == round(scores[docnum], 4)
         else:
             assert hit.score <= round(scores[docnum], 4) + 1e-4
+
+
+def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch):
+    """Threads share one Searcher; each reads postings through its own reader.
+
+    The articles are many and alike, so posting lists span several blocks; no
+    posting cache and frequent thread switches make every search read them
+    while others do, so a reader shared between threads would mix its reads.
+    """
+    import random
+    import sys
+    import threading
+
+    from searchapp import evaluation
+
+    monkeypatch.setattr(evaluation, "POSTINGS_CACHE", 0)
+
+    rng = random.Random(3)
+    words = "hợp tác kinh tế Nhật Bản Hàn Quốc Biển Đông ASEAN đầu tư an ninh quốc phòng du lịch giáo dục".split()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [
+        json.dumps({"id": f"d{i}", "title": " ".join(rng.sample(words, 4)), "body": " ".join(rng.choices(words, k=60))},
+                   ensure_ascii=False)
+        for i in range(600)
+    ]
+    (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    config = build_index(tmp_path, corpus)
+    queries = ["hợp tác kinh tế", "Nhat Ban dau tu", '"an ninh quốc phòng"', "Biển Đông ASEAN", "du lich", "giáo dục Hàn Quốc"]
+    expected = {q: _answer(Searcher(config), q) for q in queries}
+    shared, errors, seen = Searcher(config), [], []
+
+    def run(order: list[str]) -> None:
+        try:
+            for q in order * 3:
+                seen.append((q, _answer(shared, q)))
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(rng.sample(queries, len(queries)),)) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert all(answer == expected[q] for q, answer in seen) and len(seen) == 8 * 3 * len(queries)
+
+
+def _answer(searcher, query):
+    result = searcher.search(query, per_page=10)
+    return result.total, [(h.id, round(h.score, 6)) for h in result.hits], result.suggestion
