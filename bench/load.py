@@ -76,6 +76,7 @@ def render(figures: dict, config_path: Path) -> str:
         ("throughput", f"{figures['throughput']:.1f} requests/s"),
         ("latency p50 / p95 / p99", f"{figures['p50']:.1f} / {figures['p95']:.1f} / {figures['p99']:.1f} ms"),
         ("server RSS after (peak)", f"{figures['rss_mb']:,.0f} MB ({figures['hwm_mb']:,.0f} MB)"),
+        ("of which its own memory (RssAnon)", f"{figures['anon_mb']:,.0f} MB"),
     ]
     return "| load | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 

@@ -427,6 +427,9 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
         t.join()
     elapsed = time.perf_counter() - started
     rss, hwm = server.rss_mb()
+    # Index pages the kernel mapped in from disk count in RSS but are shared,
+    # reclaimable page cache; the process's own memory is RssAnon.
+    anon = _proc_kb(server.process.pid, "status", "RssAnon:") / 1024
     summary = latency_summary(latencies)
     return {
         "clients": clients,
@@ -439,7 +442,12 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
         "p99": summary["p99"],
         "rss_mb": rss,
         "hwm_mb": hwm,
+        "anon_mb": anon,
     }
+
+
+# Memory a peer may add to the benchmark process before it is stopped (bytes).
+PEER_MEMORY = 12 * 1024**3
 
 
 def run_peers(config, mix: list, folder: Path, passes: int) -> tuple[dict, dict]:
@@ -451,26 +459,65 @@ def run_peers(config, mix: list, folder: Path, passes: int) -> tuple[dict, dict]
     figures, per_kind = {"prep_s": prep_s}, {}
     for peer in (peers.TantivyPeer(folder / "tantivy"), peers.Bm25sPeer(folder / "bm25s")):
         log(f"peers: {peer.name} indexing {len(docs):,} documents")
-        build_s = peer.build(docs)
-        for q in tokenized:  # warm-up pass
-            peer.search(q)
-        kinds: dict[str, list[float]] = {}
-        all_ms = []
-        for _ in range(passes):
-            for q, pq in zip(mix, tokenized, strict=True):
-                started = time.perf_counter()
-                peer.search(pq)
-                ms = (time.perf_counter() - started) * 1000
-                kinds.setdefault(q.kind, []).append(ms)
-                all_ms.append(ms)
-        figures[peer.name] = {
-            "index_s": build_s,
-            "docs_per_s": len(docs) / build_s if build_s else 0.0,
-            "size_mb": peer.size_bytes() / 1e6,
-            **latency_summary(all_ms),
-        }
-        per_kind[peer.name] = kinds
+        outcome = _in_child(lambda peer=peer: _measure_peer(peer, docs, mix, tokenized, passes))
+        if isinstance(outcome, str):
+            log(f"peers: {peer.name} failed: {outcome}")
+            figures[peer.name] = {"failed": outcome}
+            continue
+        figures[peer.name], per_kind[peer.name] = outcome
     return figures, per_kind
+
+
+def _measure_peer(peer, docs, mix, tokenized, passes) -> tuple[dict, dict]:
+    build_s = peer.build(docs)
+    for q in tokenized:  # warm-up pass
+        peer.search(q)
+    kinds: dict[str, list[float]] = {}
+    all_ms = []
+    for _ in range(passes):
+        for q, pq in zip(mix, tokenized, strict=True):
+            started = time.perf_counter()
+            peer.search(pq)
+            ms = (time.perf_counter() - started) * 1000
+            kinds.setdefault(q.kind, []).append(ms)
+            all_ms.append(ms)
+    figures = {
+        "index_s": build_s,
+        "docs_per_s": len(docs) / build_s if build_s else 0.0,
+        "size_mb": peer.size_bytes() / 1e6,
+        **latency_summary(all_ms),
+    }
+    return figures, kinds
+
+
+def _in_child(work):
+    """``work()`` in a forked child capped at :data:`PEER_MEMORY` more memory:
+    its result, or a string saying why it failed (a peer running out of memory
+    must not take the whole benchmark, or the machine, down with it)."""
+    import pickle
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_fd)
+        try:
+            used = _proc_kb(os.getpid(), "status", "VmSize:") * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (used + PEER_MEMORY, used + PEER_MEMORY))
+            payload = pickle.dumps(work())
+        except MemoryError:
+            payload = pickle.dumps(f"out of memory (more than {PEER_MEMORY / 1024**3:.0f} GB)")
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            payload = pickle.dumps(f"{type(exc).__name__}: {exc}")
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as inp:
+        payload = inp.read()
+    _, status = os.waitpid(pid, 0)
+    if not payload:
+        return f"the process died (wait status {status})"
+    return pickle.loads(payload)
 
 
 # -- report ---------------------------------------------------------------------------------
@@ -552,6 +599,8 @@ def render(res: Results, info: dict) -> str:
             f"| requests / errors | {load['requests']:,} / {load['errors']:,} |",
             f"| latency p50 / p95 under load | {_fmt(load['p50'])} / {_fmt(load['p95'])} ms |",
             f"| server RSS after (peak) | {_fmt(load['rss_mb'], 0)} MB ({_fmt(load['hwm_mb'], 0)} MB) |",
+            f"| of which its own memory (`RssAnon`; the rest is index pages mapped from disk) "
+            f"| {_fmt(load.get('anon_mb'), 0)} MB |",
         ]
     if f.get("http_errors"):
         lines.append(f"\nHTTP errors in the latency passes: {f['http_errors']}")
@@ -574,6 +623,9 @@ def render(res: Results, info: dict) -> str:
             )
         for name in ("tantivy", "bm25s"):
             p = peers[name]
+            if "failed" in p:
+                lines.append(f"| {name} | failed: {p['failed']} | | | | | |")
+                continue
             lines.append(
                 f"| {name} | {_fmt(p['index_s'], 2)} | {_fmt(p['docs_per_s'], 0)} | {_fmt(p['size_mb'], 0)} | "
                 f"{_fmt(p['p50'], 2)} | {_fmt(p['p95'], 2)} | {_fmt(p['p99'], 2)} |"
@@ -582,6 +634,8 @@ def render(res: Results, info: dict) -> str:
         lines.append("|---|---:|---:|---:|---:|")
         for name in ("tantivy", "bm25s"):
             p = peers[name]
+            if "failed" in p:
+                continue
             lines.append(
                 f"| vs {name} | {_ratio(ours_index, p['index_s'])} | {_ratio(ours_noseg, p['index_s'])} | "
                 f"{_ratio(api.get('p50'), p['p50'])} | {_ratio(api.get('p95'), p['p95'])} |"
@@ -710,6 +764,8 @@ def main() -> int:
             res.per_kind[name] = kinds
         for name in ("tantivy", "bm25s"):
             p = f["peers"][name]
+            if "failed" in p:
+                continue
             log(f"{name}: index {p['index_s']:.2f} s, p50 {p['p50']:.2f} ms, p95 {p['p95']:.2f} ms")
 
     repeats = {1: 1, 10: 1, 100: 1} if args.quick else {1: 3, 10: 3, 100: 1}
