@@ -94,6 +94,7 @@ class StoryIndex:
         self._values = values if values is not None else np.zeros((0, NUM_PERM), dtype=np.uint64)
         self._added: list = []  # rows appended since the array was last packed
         self._buckets: list[dict[bytes, set[str]]] | None = None
+        self._digests = None  # band_digests(self._values), made on first scan
         self._assigned = 0
         if not self._ids:
             self._buckets = [{} for _ in range(BANDS)]
@@ -158,7 +159,9 @@ class StoryIndex:
                 found |= self._buckets[band].get(key, set())
             return found
         # Scanning: the saved rows as one array, the few added since one by one.
-        rows = _sharing_rows(self._values, values)
+        if self._digests is None:
+            self._digests = band_digests(self._values)
+        rows = _sharing_rows(self._values, values, self._digests)
         rows += [len(self._values) + i for i, added in enumerate(self._added) if _shares_a_band(added, values)]
         return {self._ids[i] for i in rows if self._ids[i] is not None}
 
@@ -178,6 +181,7 @@ class StoryIndex:
         if self._added:
             self._values = np.vstack([self._values, np.asarray(self._added, dtype=np.uint64)])
             self._added = []
+            self._digests = None
         return self._values
 
     def _build_buckets(self) -> None:
@@ -197,7 +201,9 @@ def _from_datasketch(old) -> StoryIndex:
     """
     ids, rows = [], []
     for article_id in old.lsh.keys.keys():
-        banded = np.frombuffer(b"".join(old.lsh.keys.get(article_id)), dtype=">u8")
+        bands = old.lsh.keys.get(article_id)
+        width = len(bands[0]) // ROWS  # bytes per hash value: 4 or 8, by MinHash scheme
+        banded = np.frombuffer(b"".join(bands), dtype=f">u{width}")
         values = np.zeros(NUM_PERM, dtype=np.uint64)
         values[: len(banded)] = banded
         ids.append(article_id)
@@ -206,15 +212,31 @@ def _from_datasketch(old) -> StoryIndex:
     return StoryIndex(ids, matrix, dict(old.story_of))
 
 
-def _sharing_rows(matrix, values) -> list[int]:
-    """Rows of ``matrix`` equal to ``values`` on at least one band."""
+# Odd 64-bit constants mixing a band's four hash values into one number.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
+
+
+def band_digests(matrix):
+    """One number per band and row: equal bands give equal digests."""
+    bands = matrix[:, : BANDS * ROWS].reshape(len(matrix), BANDS, ROWS)
+    mixed = bands * _MIX  # wraps around modulo 2**64, as intended
+    return mixed[:, :, 0] ^ mixed[:, :, 1] ^ mixed[:, :, 2] ^ mixed[:, :, 3]
+
+
+def _sharing_rows(matrix, values, digests=None) -> list[int]:
+    """Rows of ``matrix`` equal to ``values`` on at least one band.
+
+    Digests pick the few rows worth comparing; the comparison itself is exact.
+    """
     if not len(matrix):
         return []
-    shared = np.zeros(len(matrix), dtype=bool)
-    for band in range(BANDS):
-        cut = slice(band * ROWS, (band + 1) * ROWS)
-        shared |= (matrix[:, cut] == values[cut]).all(axis=1)
-    return np.flatnonzero(shared).tolist()
+    if digests is None:
+        digests = band_digests(matrix)
+    wanted = band_digests(values.reshape(1, -1))[0]
+    rows = np.flatnonzero((digests == wanted).any(axis=1))
+    bands = matrix[rows, : BANDS * ROWS].reshape(len(rows), BANDS, ROWS)
+    exact = (bands == values[: BANDS * ROWS].reshape(BANDS, ROWS)).all(axis=2).any(axis=1)
+    return rows[exact].tolist()
 
 
 def _shares_a_band(a, b) -> bool:

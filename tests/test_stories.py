@@ -83,5 +83,7 @@ def test_an_index_saved_by_the_previous_format_is_converted(tmp_path):
     (tmp_path / stories.FILE).write_bytes(pickle.dumps(old))
     loaded = StoryIndex.load(tmp_path)
     assert loaded.story_of == story_of
+    banded = stories.BANDS * stories.ROWS
+    assert [list(row[:banded]) for row in loaded._values] == [list(f.hashvalues[:banded]) for _, f in items[:20]]
     for article_id, found in items[20:]:
         assert loaded.assign(article_id, "", found) == reference.assign(article_id, "", found)
