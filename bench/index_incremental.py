@@ -26,17 +26,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 
-def edit(path: Path, count: int, tag: str) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i in range(count):
-        record = json.loads(lines[i])
-        record["body"] += f"\nCập nhật {tag}: bài viết được bổ sung thông tin mới."
-        lines[i] = json.dumps(record, ensure_ascii=False)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1000))
-
-
 def main() -> int:
+    from run import edit_articles
     from scale_corpus import ScaleCorpus
 
     from searchapp.config import load_config
@@ -64,7 +55,7 @@ def main() -> int:
             times = []
             for r in range(args.repeats):
                 corpus.restore_file(index)
-                edit(target, count, f"{count}-{r}-{time.time_ns()}")
+                edit_articles(target, count, f"{count}-{r}-{time.time_ns()}")
                 started = time.perf_counter()
                 if args.cli:
                     done = subprocess.run(

@@ -239,13 +239,16 @@ def measure_full_reindex(config_path: Path, index_path: Path, size: int) -> dict
     }
 
 
-def _edit_articles(path: Path, count: int, tag: str) -> None:
+def edit_articles(path: Path, count: int, tag: str) -> None:
+    """Change the first ``count`` articles of a JSONL file, as a user's edit would."""
     lines = path.read_text(encoding="utf-8").splitlines()
     for i in range(count):
         record = json.loads(lines[i])
         record["body"] += f"\nCập nhật {tag}: bài viết được bổ sung thông tin mới."
         lines[i] = json.dumps(record, ensure_ascii=False)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Make sure the edit is seen even on a coarse-clock file system.
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1000))
 
 
 def measure_incremental(config, corpus, repeats: dict[int, int]) -> dict:
@@ -259,9 +262,7 @@ def measure_incremental(config, corpus, repeats: dict[int, int]) -> dict:
             times = []
             for r in range(repeats[count]):
                 corpus.restore_file(index)
-                _edit_articles(target, count, f"{count}-{r}")
-                # Make sure the edit is seen even on a coarse-clock file system.
-                os.utime(target, ns=(time.time_ns(), time.time_ns() + 1000))
+                edit_articles(target, count, f"{count}-{r}")
                 report = reindex(config)
                 if report.updated != count:
                     raise SystemExit(f"incremental reindex updated {report.updated}, expected {count}")

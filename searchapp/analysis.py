@@ -19,6 +19,7 @@ import operator
 import pickle
 import re
 import string
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -65,11 +66,6 @@ _PUNCTUATION = frozenset(string.punctuation)
 _LINE_RE = re.compile(r"[^\n]+")
 
 Span = tuple[int, int]
-
-# Compound-word spans computed ahead of time (in worker processes) by the
-# indexer, keyed by the exact text; the tokenizer looks here before running
-# the model.
-_PRECOMPUTED: dict[str, list[Span]] = {}
 
 
 @cache
@@ -291,20 +287,7 @@ def segment(text: str) -> list[Span]:
 
 def compound_spans(text: str) -> list[Span]:
     """Spans of the words of two or more syllables (what the index keeps)."""
-    cached = _PRECOMPUTED.get(text)
-    if cached is not None:
-        return cached
     return [(a, b) for a, b in segment(text) if len(SYLLABLE_RE.findall(text, a, b)) > 1]
-
-
-def remember_compounds(text: str, spans: list[Span]) -> None:
-    """Store spans computed elsewhere so that the tokenizer skips the model."""
-    _PRECOMPUTED[text] = spans
-
-
-def forget_compounds() -> None:
-    """Drop precomputed spans (after a batch has been written)."""
-    _PRECOMPUTED.clear()
 
 
 def word_tokens(text: str, spans: Sequence[Span]) -> Iterator[tuple[str, int, int]]:
@@ -471,21 +454,12 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
     syllables = SYLLABLE_RE.findall(text)
     lower_of = {s: s.lower() for s in set(syllables)}
     fold_of = {s: fold(s) for s in set(lower_of.values())}
-    exact: dict[str, list[int]] = {}
-    folded: dict[str, list[int]] = {}
+    exact: defaultdict[str, list[int]] = defaultdict(list)
+    folded: defaultdict[str, list[int]] = defaultdict(list)
     for pos, syl in enumerate(syllables):
         low = lower_of[syl]
-        found = exact.get(low)
-        if found is None:
-            exact[low] = [pos]
-        else:
-            found.append(pos)
-        flat = fold_of[low]
-        found = folded.get(flat)
-        if found is None:
-            folded[flat] = [pos]
-        else:
-            found.append(pos)
+        exact[low].append(pos)
+        folded[fold_of[low]].append(pos)
     words: dict[str, int] = {}
     findall = SYLLABLE_RE.findall
     for start, end in spans:

@@ -394,9 +394,7 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path)
     try:
         for offset in range(start, end, 64):
             chunk = articles[offset : min(end, offset + 64)]
-            keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
-            found = cache.lookup(keys)
-            jobs = [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
+            keys, jobs = _cached_jobs(cache, chunk, title_repeat)
             results = _prepare_chunk((jobs, title_repeat, False))
             for i, (article, key, (blob, fields, _, took)) in enumerate(zip(chunk, keys, results, strict=True)):
                 if blob is not None:
@@ -405,7 +403,7 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path)
                 doc = to_document(article, title_repeat, story_of[offset + i], analysed=False)
                 fast.add_document(doc, fields)
     finally:
-        cache._db.close()
+        cache.close()
     segment = writer._finalize_segment()
     tmp = out.with_suffix(".tmp")
     with tmp.open("wb") as fh:
@@ -431,11 +429,6 @@ def _prepared(config: Config, cache: SegmentCache, articles: list[Article], work
     title_repeat = config.ranking.title_repeat
     pool = workers.get() if len(articles) >= _PARALLEL_MIN else None
 
-    def payload(chunk: list[Article]):
-        keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
-        found = cache.lookup(keys)
-        return keys, [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
-
     def finish(keys, results):
         fresh = [(k, blob) for k, (blob, _, _, _) in zip(keys, results, strict=True) if blob is not None]
         if fresh:
@@ -445,7 +438,7 @@ def _prepared(config: Config, cache: SegmentCache, articles: list[Article], work
     chunks = _batches(articles, _CHUNK)
     if pool is None:
         for chunk in chunks:
-            keys, jobs = payload(chunk)
+            keys, jobs = _cached_jobs(cache, chunk, title_repeat)
             results = _prepare_chunk((jobs, title_repeat, True))
             finish(keys, results)
             for article, (_, fields, sketch, _) in zip(chunk, results, strict=True):
@@ -453,13 +446,21 @@ def _prepared(config: Config, cache: SegmentCache, articles: list[Article], work
         return
     pending: deque = deque()
     for chunk in chunks:
-        keys, jobs = payload(chunk)
+        keys, jobs = _cached_jobs(cache, chunk, title_repeat)
         pending.append((chunk, keys, pool.apply_async(_prepare_chunk, ((jobs, title_repeat, True),))))
         if len(pending) < _WINDOW:
             continue
         yield from _drain(pending.popleft(), finish)
     while pending:
         yield from _drain(pending.popleft(), finish)
+
+
+def _cached_jobs(cache: SegmentCache, chunk: list[Article], title_repeat: int):
+    """The segmentation cache keys of ``chunk`` and its jobs: each article with
+    its cached spans, or ``None`` where the worker must segment it."""
+    keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
+    found = cache.lookup(keys)
+    return keys, [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
 
 
 def _drain(entry, finish):

@@ -26,34 +26,22 @@ _PARALLEL_MIN = 64
 
 def key(text: str) -> str:
     """The cache key of a text."""
-    return _key(text)
-
-
-def pack(spans: list[Span]) -> bytes:
-    return _pack(spans)
-
-
-def unpack(blob: bytes) -> list[Span]:
-    return _unpack(blob)
-
-
-def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _pack(spans: list[Span]) -> bytes:
+def pack(spans: list[Span]) -> bytes:
     flat = array("I", [n for span in spans for n in span])
     return zlib.compress(flat.tobytes(), 1)
 
 
-def _unpack(blob: bytes) -> list[Span]:
+def unpack(blob: bytes) -> list[Span]:
     flat = array("I")
     flat.frombytes(zlib.decompress(blob))
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
 def _segment_job(text: str) -> tuple[str, bytes]:
-    return _key(text), _pack(compound_spans(text))
+    return key(text), pack(compound_spans(text))
 
 
 class SegmentCache:
@@ -68,18 +56,15 @@ class SegmentCache:
         self._db.commit()
         self._db.close()
 
-    def _lookup(self, keys: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT key, data FROM spans WHERE key IN ({marks})", chunk)
-            found.update(rows)
-        return found
-
     def lookup(self, keys: list[str]) -> dict[str, bytes]:
         """Packed spans of the keys found in the cache."""
-        return self._lookup(sorted(set(keys)))
+        wanted = sorted(set(keys))
+        found: dict[str, bytes] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, data FROM spans WHERE key IN ({marks})", chunk))
+        return found
 
     def store(self, items: list[tuple[str, bytes]]) -> None:
         """Add packed spans computed elsewhere (committed by :meth:`close`)."""
@@ -90,15 +75,15 @@ class SegmentCache:
 
         :param workers: processes to use; 0 means one per CPU core.
         """
-        keys = [_key(t) for t in texts]
-        cached = self._lookup(sorted(set(keys)))
+        keys = [key(t) for t in texts]
+        cached = self.lookup(keys)
         missing = [t for t, k in zip(texts, keys, strict=True) if k not in cached]
-        for text, key in zip(texts, keys, strict=True):
-            if key in cached:
-                yield text, _unpack(cached[key])
-        for text, (key, blob) in zip(missing, self._run(missing, workers), strict=True):
-            self._db.execute("INSERT OR REPLACE INTO spans VALUES (?, ?)", (key, blob))
-            yield text, _unpack(blob)
+        for text, text_key in zip(texts, keys, strict=True):
+            if text_key in cached:
+                yield text, unpack(cached[text_key])
+        for text, (text_key, blob) in zip(missing, self._run(missing, workers), strict=True):
+            self._db.execute("INSERT OR REPLACE INTO spans VALUES (?, ?)", (text_key, blob))
+            yield text, unpack(blob)
         self._db.commit()
 
     @staticmethod
