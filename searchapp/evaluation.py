@@ -270,12 +270,22 @@ class Evaluation:
     def __init__(self, engine: Engine, searcher) -> None:
         self.engine = engine
         self.searcher = searcher
+        # The matching set and the ranking share the query's clauses: each is
+        # evaluated (a phrase verified) once per search. Keyed by identity; the
+        # query is kept so its id stays its own.
+        self._done: dict[int, tuple[Any, _Scored]] = {}
 
     def term(self, field: str, text: str) -> _Postings | None:
         return self.engine.postings(self.searcher, field, text)
 
     def evaluate(self, query) -> _Scored:
         """Every matching document with its score (phrases checked exactly)."""
+        done = self._done.get(id(query))
+        if done is None:
+            done = self._done[id(query)] = (query, self._evaluate(query))
+        return done[1]
+
+    def _evaluate(self, query) -> _Scored:
         if isinstance(query, wq.Term):
             p = self.term(query.fieldname, query.text)
             if p is None:
