@@ -29,7 +29,7 @@ from whoosh.analysis import LowercaseFilter, Token, Tokenizer
 from whoosh.analysis.filters import Filter
 from whoosh.system import pack_uint
 
-from searchapp.text import SYLLABLE_RE, fold, nfc
+from searchapp.text import SYLLABLE_RE, breaks, canonical_tone, fold, nfc, split_syllables, syllable_key
 
 # pyvi's own syllable pattern (pyvi 0.1.1, ViTokenizer.sylabelize), rebuilt so
 # that we get match offsets; the model was trained on exactly these units.
@@ -388,9 +388,85 @@ class FoldFilter(Filter):
             yield token
 
 
+class ToneFilter(Filter):
+    """Puts every syllable's tone mark in one place (hoà → hòa), joined words too."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = _tone_key(token.text)
+            yield token
+
+
+def _tone_key(text: str) -> str:
+    if "_" in text:
+        return "_".join(canonical_tone(part) for part in text.split("_"))
+    return canonical_tone(text)
+
+
+class PairTokenizer(_BaseTokenizer):
+    """Yields each pair of neighbouring syllables as one term ("biển đông").
+
+    A pair's position is its first syllable's, so a longer phrase is a run of
+    pairs at consecutive positions. No pair spans a sentence or clause break
+    (:func:`searchapp.text.breaks`). Terms are syllable keys, or folded with
+    ``folded``.
+
+    >>> [t.text for t in PairTokenizer()("Biển Đông. Hoà bình")]
+    ['biển đông', 'hòa bình']
+    """
+
+    def __init__(self, folded: bool = False) -> None:
+        self.folded = folded
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.folded == self.folded
+
+    def __call__(self, value, positions=False, chars=False, start_pos=0, start_char=0, tokenize=True, **kwargs):
+        value = nfc(value)
+        matches = list(SYLLABLE_RE.finditer(value))
+        keys = [syllable_key(m.group()) for m in matches]
+        if self.folded:
+            keys = [fold(k) for k in keys]
+        token = Token(positions, chars, **kwargs)
+        for i in range(1, len(matches)):
+            if breaks(value[matches[i - 1].end() : matches[i].start()]):
+                continue
+            token.text = f"{keys[i - 1]} {keys[i]}"
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + i - 1
+            if chars:
+                token.startchar = start_char + matches[i - 1].start()
+                token.endchar = start_char + matches[i].end()
+            yield token
+
+
+class CapsTokenizer(_BaseTokenizer):
+    """Yields the keys of syllables and pairs written with capitals.
+
+    Restoring accents and showing names needs to know that "Thái Lan" and
+    "Nga" are written with capitals: a capitalised syllable (not the first of
+    a sentence) and a pair of capitalised syllables are recorded.
+    """
+
+    def _items(self, value):
+        matches = list(SYLLABLE_RE.finditer(value))
+        previous_upper = False
+        for i, match in enumerate(matches):
+            text = match.group()
+            upper = text[0].isupper()
+            if upper and i and not breaks(value[matches[i - 1].end() : match.start()]):
+                yield syllable_key(text), match.start(), match.end()
+                if previous_upper:
+                    pair = f"{syllable_key(matches[i - 1].group())} {syllable_key(text)}"
+                    yield pair, matches[i - 1].start(), match.end()
+            previous_upper = upper
+
+
 def syllable_analyzer():
-    """Lowercased syllables with accents kept."""
-    return SyllableTokenizer() | LowercaseFilter()
+    """Lowercased syllables with accents kept, tone placement normalized."""
+    return SyllableTokenizer() | LowercaseFilter() | ToneFilter()
 
 
 def fold_analyzer():
@@ -400,12 +476,27 @@ def fold_analyzer():
 
 def word_analyzer():
     """Lowercased multi-syllable pyvi words: "Nhật Bản" → nhật_bản."""
-    return VietnameseTokenizer(compounds_only=True) | LowercaseFilter()
+    return VietnameseTokenizer(compounds_only=True) | LowercaseFilter() | ToneFilter()
 
 
 def folded_word_analyzer():
     """pyvi words found on the accented text, then folded: "Nhật Bản" → nhat_ban."""
     return VietnameseTokenizer(compounds_only=True) | LowercaseFilter() | FoldFilter()
+
+
+def pair_analyzer():
+    """Neighbouring syllable pairs, accents kept: "Biển Đông" → "biển đông"."""
+    return PairTokenizer()
+
+
+def folded_pair_analyzer():
+    """Neighbouring syllable pairs, folded: "Biển Đông" → "bien dong"."""
+    return PairTokenizer(folded=True)
+
+
+def caps_analyzer():
+    """Capitalised syllables and pairs, as keys: "ở Thái Lan" → thái, lan, "thái lan"."""
+    return CapsTokenizer()
 
 
 # --------------------------------------------------------------------------
@@ -441,31 +532,51 @@ def _float(freq: int) -> float:
 
 
 def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ...]:
-    """What the four analysed fields index for ``text``, computed in one pass.
+    """What the analysed fields index for ``text``, computed in one pass.
 
     Returns ``(items, length)`` for, in order, :func:`syllable_analyzer`
     (positions), :func:`fold_analyzer` (positions), :func:`word_analyzer` and
-    :func:`folded_word_analyzer` (frequencies), given the compound ``spans``
-    of the text. The result is exactly what ``FieldType.index`` yields for
-    those fields (tests check it), but the text is split into syllables once
-    and every distinct token is lowercased and folded once.
+    :func:`folded_word_analyzer` (frequencies), :func:`pair_analyzer` and
+    :func:`folded_pair_analyzer` (positions) and :func:`caps_analyzer`
+    (frequencies), given the compound ``spans`` of the text. The result is
+    exactly what ``FieldType.index`` yields for those fields (tests check it),
+    but the text is split into syllables once and every distinct token is
+    lowercased and folded once.
     """
     text = nfc(text)
-    syllables = SYLLABLE_RE.findall(text)
-    lower_of = {s: s.lower() for s in set(syllables)}
-    fold_of = {s: fold(s) for s in set(lower_of.values())}
+    syllables, gaps = split_syllables(text)
+    key_of = {s: syllable_key(s) for s in set(syllables)}
+    fold_of = {k: fold(k) for k in set(key_of.values())}
+    keys = [key_of[s] for s in syllables]
     exact: defaultdict[str, list[int]] = defaultdict(list)
     folded: defaultdict[str, list[int]] = defaultdict(list)
-    for pos, syl in enumerate(syllables):
-        low = lower_of[syl]
-        exact[low].append(pos)
-        folded[fold_of[low]].append(pos)
+    for pos, key in enumerate(keys):
+        exact[key].append(pos)
+        folded[fold_of[key]].append(pos)
+    pairs: defaultdict[str, list[int]] = defaultdict(list)
+    fpairs: defaultdict[str, list[int]] = defaultdict(list)
+    caps: dict[str, int] = {}
+    previous_upper = bool(syllables) and syllables[0][0].isupper()
+    for pos in range(1, len(keys)):
+        if breaks(gaps[pos]):
+            previous_upper = syllables[pos][0].isupper()
+            continue
+        first, second = keys[pos - 1], keys[pos]
+        pairs[f"{first} {second}"].append(pos - 1)
+        fpairs[f"{fold_of[first]} {fold_of[second]}"].append(pos - 1)
+        upper = syllables[pos][0].isupper()
+        if upper:
+            caps[second] = caps.get(second, 0) + 1
+            if previous_upper:
+                pair = f"{first} {second}"
+                caps[pair] = caps.get(pair, 0) + 1
+        previous_upper = upper
     words: dict[str, int] = {}
     findall = SYLLABLE_RE.findall
     for start, end in spans:
         parts = findall(text, start, end)
         if parts:
-            word = "_".join(parts).lower()
+            word = "_".join(key_of.get(p) or syllable_key(p) for p in parts)
             words[word] = words.get(word, 0) + 1
     fwords: dict[str, int] = {}
     for word, count in words.items():
@@ -473,9 +584,21 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
         fwords[key] = fwords.get(key, 0) + count
     count = len(syllables)
     nwords = sum(words.values())
+    npairs = sum(len(p) for p in pairs.values())
     return (
-        ([(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in exact.items()], count),
-        ([(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in folded.items()], count),
-        ([(w.encode("utf-8"), n, _float(n), _freq_value(n)) for w, n in words.items()], nwords),
-        ([(w.encode("utf-8"), n, _float(n), _freq_value(n)) for w, n in fwords.items()], nwords),
+        (_positional(exact), count),
+        (_positional(folded), count),
+        (_counted(words), nwords),
+        (_counted(fwords), nwords),
+        (_positional(pairs), npairs),
+        (_positional(fpairs), npairs),
+        (_counted(caps), sum(caps.values())),
     )
+
+
+def _positional(terms: dict[str, list[int]]) -> Items:
+    return [(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in terms.items()]
+
+
+def _counted(terms: dict[str, int]) -> Items:
+    return [(w.encode("utf-8"), n, _float(n), _freq_value(n)) for w, n in terms.items()]

@@ -178,8 +178,9 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
 @click.option("--limit", type=int, default=10, show_default=True, help="Results per page.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON document as /api/search.")
+@click.option("--exact", is_flag=True, help="Search the text as typed: no accents restored, any accents match.")
 @click.pass_obj
-def search(obj, query, partner, topic, source, date_from, date_to, sort, limit, page, as_json) -> None:
+def search(obj, query, partner, topic, source, date_from, date_to, sort, limit, page, as_json, exact) -> None:
     """Search the index and print ranked hits with snippets and facet counts."""
     from searchapp.search import Searcher
 
@@ -194,6 +195,7 @@ def search(obj, query, partner, topic, source, date_from, date_to, sort, limit, 
             sort=sort,
             page=page,
             per_page=limit,
+            exact=exact,
         )
     except SearchappError as exc:
         raise _fail(exc) from None
@@ -212,6 +214,8 @@ def _terminal_snippet(html: str) -> str:
 
 
 def _print_result(result) -> None:
+    if result.restored:
+        click.echo(f"Results for: {result.interpreted}   (--exact searches the text as typed)")
     click.echo(f"{result.total:,} results ({result.took_ms:.0f} ms), page {result.page}/{result.pages}")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
@@ -222,6 +226,10 @@ def _print_result(result) -> None:
         if meta:
             click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit.snippet)}")
+    if result.partial:
+        click.echo(f"\nNear misses (not counted above), each lacking one concept:")
+    for hit in result.partial:
+        click.echo(f"  - {hit.title}  [{hit.id}]  lacks: {', '.join(hit.missing or [])}")
     for name, values in result.facets.items():
         if values:
             shown = ", ".join(f"{v.label} ({v.count})" for v in values[:8])

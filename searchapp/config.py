@@ -48,6 +48,7 @@ class Config:
     snippet_chars: int = 240
     index_workers: int = 0
     lock_timeout: float = 30.0
+    max_file_mb: float = 128.0
     ranking: RankingConfig = field(default_factory=RankingConfig)
     source_file: Path | None = None
 
@@ -63,6 +64,7 @@ class Config:
 # (section, key) -> (attribute, type). The TOML layout is the public format.
 _KEYS: dict[tuple[str, str], tuple[str, type]] = {
     ("corpus", "path"): ("corpus_path", Path),
+    ("corpus", "max_file_mb"): ("max_file_mb", float),
     ("index", "path"): ("index_path", Path),
     ("index", "workers"): ("index_workers", int),
     ("index", "lock_timeout"): ("lock_timeout", float),
@@ -149,6 +151,8 @@ def _check_ranges(values: dict[str, Any]) -> None:
     port = values.get("port", 5000)
     if not 0 < port < 65536:
         raise ConfigError(f"server.port must be between 1 and 65535, got {port}")
+    if values.get("max_file_mb", 1.0) <= 0:
+        raise ConfigError("corpus.max_file_mb must be more than 0")
     for key in ("per_page", "max_per_page", "snippet_chars"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"search.{key} must be at least 1")

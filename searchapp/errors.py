@@ -24,11 +24,29 @@ class QueryError(SearchappError):
 
 
 class ArticleError(SearchappError):
-    """One article could not be read; the rest of the corpus is unaffected."""
+    """One article could not be read; the rest of the corpus is unaffected.
+
+    The path and reason are kept printable: a file name that is not UTF-8
+    shows its odd bytes as ``\\xNN`` instead of breaking the report.
+    """
 
     def __init__(self, path: str, reason: str, line: int | None = None) -> None:
-        self.path = path
-        self.reason = reason
+        self.path = printable(path)
+        self.reason = printable(reason)
         self.line = line
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {reason}")
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {self.reason}")
+
+
+def printable(text: str) -> str:
+    """``text`` with any surrogate (an undecodable byte of a file name, a lone
+    JSON escape) shown as a backslash escape, so that it can be printed."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

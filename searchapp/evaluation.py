@@ -299,6 +299,12 @@ class Evaluation:
             docs = docs[keep]
             scores = _tree_sum([s[keep] for s in parts])
             return _Scored(docs, scores * query.boost if query.boost != 1.0 else scores)
+        if isinstance(query, wq.And):
+            subs = sorted((self.evaluate(q) for q in query.subqueries), key=lambda r: len(r.docs))
+            result = _intersection(subs)
+            if query.boost != 1.0:
+                result.scores = result.scores * query.boost
+            return result
         if isinstance(query, wq.Or):
             subs = [self.evaluate(q) for q in query.subqueries]
             result = _union(subs)
@@ -327,6 +333,20 @@ class Evaluation:
         for i in range(len(docs)):
             out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
         return out
+
+
+def _intersection(subs: list[_Scored]) -> _Scored:
+    """Documents in every one of ``subs`` (rarest first), scores summed."""
+    docs = subs[0].docs
+    for s in subs[1:]:
+        if not len(docs):
+            break
+        docs = np.intersect1d(docs, s.docs, assume_unique=True)
+    scores = np.zeros(len(docs), dtype=np.float64)
+    for s in subs:
+        if len(docs):
+            scores += s.scores[np.searchsorted(s.docs, docs)]
+    return _Scored(docs, scores)
 
 
 def _union(subs: list[_Scored]) -> _Scored:

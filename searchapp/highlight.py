@@ -1,6 +1,6 @@
 """Snippets and highlighting over the original text.
 
-Text is escaped first and ``<mark>`` is added around the matched syllables
+Text is escaped first and ``<mark>`` is added around each matched concept
 afterwards, so nothing from an article can become markup. Matching runs over
 syllables found by a regular expression, not by pyvi, so it is cheap, has
 exact offsets and has no length limit (Whoosh's highlighter stops at 32 KB).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from searchapp.ranking import MatchTerms
-from searchapp.text import fold, iter_syllables
+from searchapp.text import breaks, fold, iter_syllables, syllable_key
 
 # Longer articles are only scanned this far for the snippet window.
 SCAN_LIMIT = 2_000_000
@@ -20,35 +20,49 @@ Match = tuple[int, int, str]
 
 
 def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[Match]:
-    """``(start, end, key)`` for every syllable of ``text`` the query matches."""
-    found: list[Match] = []
-    if not (terms.exact or terms.folded):
-        return found
-    folded_only: list[bool] = []
-    for match in iter_syllables(text[:limit]):
-        lower = match.group().lower()
-        if terms.matches(lower):
-            found.append((match.start(), match.end(), fold(lower)))
-            folded_only.append(lower not in terms.exact)
-    return _drop_stray_folded(found, folded_only)
+    """``(start, end, concept)`` for every place a query concept occurs in ``text``.
 
-
-def _drop_stray_folded(found: list[Match], folded_only: list[bool]) -> list[Match]:
-    """Unmark a folded match standing alone when its word also occurs joined.
-
-    For "bien dong", "Biển Đông" is what was meant; "đồng" and "động"
-    elsewhere fold to "dong" too but are noise once the pair is in the text.
+    A concept is marked whole, from its first syllable to its last (one mark
+    over "Biển Đông"), and only where its syllables stand together; a lone
+    syllable of it is never marked. The longest concept wins where two start
+    at the same syllable.
     """
-    joined = [False] * len(found)
-    for i in range(1, len(found)):
-        if found[i][0] - found[i - 1][1] <= 1 and found[i][2] != found[i - 1][2]:
-            joined[i] = joined[i - 1] = True
-    seen_joined = {m[2] for m, j in zip(found, joined, strict=True) if j}
-    return [
-        m
-        for m, j, folded in zip(found, joined, folded_only, strict=True)
-        if j or not folded or m[2] not in seen_joined
-    ]
+    found: list[Match] = []
+    if not terms.forms:
+        return found
+    by_first: dict[tuple[str, bool], list[tuple[tuple[str, ...], int]]] = {}
+    for form, concept in terms.forms:
+        by_first.setdefault((form.words[0], form.folded), []).append((form.words, concept))
+    for options in by_first.values():
+        options.sort(key=lambda o: -len(o[0]))
+    matches = list(iter_syllables(text[:limit]))
+    keys = [syllable_key(m.group()) for m in matches]
+    i = 0
+    while i < len(matches):
+        size, concept = _longest_form_at(text, matches, keys, i, by_first)
+        if size:
+            found.append((matches[i].start(), matches[i + size - 1].end(), str(concept)))
+            i += size
+        else:
+            i += 1
+    return found
+
+
+def _longest_form_at(text, matches, keys, i, by_first) -> tuple[int, int]:
+    best = (0, 0)
+    for folded in (False, True):
+        first = fold(keys[i]) if folded else keys[i]
+        for words, concept in by_first.get((first, folded), ()):
+            n = len(words)
+            if n <= best[0] or i + n > len(matches):
+                continue
+            if all(
+                (fold(keys[i + j]) if folded else keys[i + j]) == words[j]
+                and not breaks(text[matches[i + j - 1].end() : matches[i + j].start()])
+                for j in range(1, n)
+            ):
+                best = (n, concept)
+    return best
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
@@ -69,19 +83,13 @@ def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None
 def _best_window(matches: list[Match], width: int) -> int:
     """Start offset of the ``width``-char window holding the most distinct matches."""
     best_start, best_score = matches[0][0], -1
-    # A match right next to a match of another query word ("Biển Đông" as
-    # typed) says more than scattered single words ("đồng", "động").
-    joined = [
-        i > 0 and matches[i][0] - matches[i - 1][1] <= 1 and matches[i][2] != matches[i - 1][2]
-        for i in range(len(matches))
-    ]
     left = 0
     for right in range(len(matches)):
         while matches[right][1] - matches[left][0] > width:
             left += 1
+        # Distinct concepts first, then how many marks in all.
         keys = {m[2] for m in matches[left : right + 1]}
-        pairs = sum(joined[left + 1 : right + 1])
-        score = len(keys) * 100 + pairs * 60 + (right - left)
+        score = len(keys) * 100 + (right - left)
         if score > best_score:
             best_start, best_score = matches[left][0], score
     return best_start

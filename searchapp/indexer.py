@@ -26,7 +26,17 @@ from whoosh.writing import LockError
 
 from searchapp import analysis, segcache, store
 from searchapp.config import Config
-from searchapp.corpus import EXTRACTION_VERSION, Article, Unchanged, iter_corpus_files, read_file, relative_id
+from searchapp.corpus import (
+    DEFAULT_MAX_FILE_MB,
+    EXTRACTION_VERSION,
+    Article,
+    Unchanged,
+    is_text,
+    iter_corpus_files,
+    mb_to_bytes,
+    read_file,
+    relative_id,
+)
 from searchapp.errors import ArticleError, IndexBusy
 from searchapp.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
 from searchapp.segcache import SegmentCache
@@ -76,11 +86,15 @@ class _Plan:
     new_ids: set[str] = field(default_factory=set)
 
 
-def check_corpus(corpus: Path) -> tuple[int, list[ArticleError], list[str]]:
-    """Read every article without indexing: (good count, errors, warnings)."""
+def check_corpus(corpus: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[int, list[ArticleError], list[str]]:
+    """Read every article without indexing: (good count, errors, warnings).
+
+    :param max_file_mb: files bigger than this (once decompressed) are reported.
+    """
     good, errors, warnings, owners = 0, [], [], {}
+    max_bytes = mb_to_bytes(max_file_mb)
     for path in iter_corpus_files(corpus):
-        for item in read_file(path, corpus):
+        for item in read_file(path, corpus, max_bytes=max_bytes):
             if isinstance(item, ArticleError):
                 errors.append(item)
             elif item.id in owners:
@@ -118,7 +132,7 @@ def reindex(
         report = ReindexReport(full=live is None)
         workers = _Workers(config.index_workers)
         try:
-            plan = _plan(config.corpus_path, manifest, report, workers.imap)
+            plan = _plan(config.corpus_path, manifest, report, workers.imap, mb_to_bytes(config.max_file_mb))
             if live is None:
                 folder = store.new_generation(config.index_path)
                 ix = whoosh_index.create_in(str(folder), build_schema(), indexname=store.INDEX_NAME)
@@ -159,7 +173,7 @@ def _manifest_usable(manifest: dict, folder: Path) -> bool:
         return False
 
 
-def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None) -> _Plan:
+def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None, max_bytes: int | None = None) -> _Plan:
     old_files: dict[str, dict] = manifest.get("files", {})
     old_docs: dict[str, dict] = manifest.get("docs", {})
     plan = _Plan()
@@ -173,7 +187,8 @@ def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None) -> _
         if entry is not None and all(old_docs.get(i, {}).get("path") == rel and i not in owners for i in entry["ids"]):
             _carry_over(plan, rel, entry, old_docs, owners, report)
         else:
-            _read_into(plan, path, corpus, rel, old_docs, owners, report, known_by_path.get(rel, {}), mapper)
+            known = known_by_path.get(rel, {})
+            _read_into(plan, path, corpus, rel, old_docs, owners, report, known, mapper, max_bytes)
     plan.delete = [doc_id for doc_id in old_docs if doc_id not in plan.docs]
     report.deleted = len(plan.delete)
     return plan
@@ -201,14 +216,16 @@ def _carry_over(plan, rel, entry, old_docs, owners, report) -> None:
         report.unchanged += 1
 
 
-def _read_into(plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str], mapper=None) -> None:
+def _read_into(
+    plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str], mapper=None, max_bytes=None
+) -> None:
     try:
         info = path.stat()
         stat = {"size": info.st_size, "mtime": info.st_mtime_ns}
     except OSError:
         stat = {"size": -1, "mtime": -1}
     ids: list[str] = []
-    for item in read_file(path, corpus, known, mapper):
+    for item in read_file(path, corpus, known, mapper, max_bytes):
         if isinstance(item, ArticleError):
             report.failed.append(item)
             continue
@@ -236,7 +253,8 @@ def _read_into(plan, path, corpus, rel, old_docs, owners, report, known: dict[st
     # A file with a broken item is re-read next time, so a fix is noticed
     # even when the fix keeps the size and the timestamp.
     broken = any(e.path == rel for e in report.failed)
-    plan.files[rel] = {**(stat if not broken else {"size": -1, "mtime": -1}), "ids": ids}
+    if is_text(rel):  # an undecodable name has been reported; it cannot be a manifest key
+        plan.files[rel] = {**(stat if not broken else {"size": -1, "mtime": -1}), "ids": ids}
 
 
 def _where(article: Article) -> str:

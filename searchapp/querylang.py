@@ -7,6 +7,7 @@ stray parenthesis, an unknown field) is read as plain words. It never raises.
 from __future__ import annotations
 
 import re
+import dataclasses
 from dataclasses import dataclass, field
 
 from searchapp.text import nfc
@@ -39,12 +40,16 @@ class Clause:
     text: str
     phrase: bool = False
     field: str | None = None
+    # Where the clause was typed, in the normalized query text.
+    span: tuple[int, int] = dataclasses.field(default=(0, 0), compare=False)
 
 
 @dataclass
 class ParsedQuery:
     """What the user asked for, before analysis."""
 
+    # The query text the spans of the clauses refer to.
+    text: str = ""
     # Each item is a list of alternatives joined by OR.
     items: list[list[Clause]] = field(default_factory=list)
     excluded: list[Clause] = field(default_factory=list)
@@ -59,6 +64,16 @@ class ParsedQuery:
         return " ".join(c.text for alts in self.items for c in alts)
 
 
+def normalize_query(text: str) -> str:
+    """The query as the parser reads it: NFC, cut, quotes made plain, balanced."""
+    text = nfc(text or "")[:MAX_QUERY_CHARS]
+    # Quotes of other shapes are typed on phones and pasted from Word.
+    text = text.replace("“", '"').replace("”", '"').replace("„", '"')
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    return text
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse the query box; never raises.
 
@@ -66,12 +81,8 @@ def parse_query(text: str) -> ParsedQuery:
     >>> [[c.text for c in alts] for alts in q.items], q.filters
     ([['Biển Đông'], ['ASEAN', 'EU']], {'partner': ['JP']})
     """
-    text = nfc(text or "")[:MAX_QUERY_CHARS]
-    # Quotes of other shapes are typed on phones and pasted from Word.
-    text = text.replace("“", '"').replace("”", '"').replace("„", '"')
-    if text.count('"') % 2:
-        text = text.replace('"', " ")
-    parsed = ParsedQuery()
+    text = normalize_query(text)
+    parsed = ParsedQuery(text=text)
     pending_or = False
     for match in _TOKEN_RE.finditer(text):
         if match.group("quote"):
@@ -108,4 +119,4 @@ def _clause(match: re.Match[str]) -> Clause | None:
     value = value.strip()
     if not value or not re.search(r"[^\W_]", value):
         return None
-    return Clause(value, phrase=phrase is not None, field=key)
+    return Clause(value, phrase=phrase is not None, field=key, span=match.span())

@@ -19,6 +19,7 @@ from whoosh.analysis import LowercaseFilter
 
 from searchapp.analysis import SyllableTokenizer, VietnameseTokenizer
 from searchapp.config import RankingConfig
+from searchapp.interpret import Concept, Form
 from searchapp.querylang import Clause, ParsedQuery
 from searchapp.synonyms import find_synonyms
 from searchapp.text import fold, has_diacritics, syllables
@@ -31,13 +32,47 @@ RARE_FACTOR = 10
 
 @dataclass
 class MatchTerms:
-    """Which syllables to mark in snippets: exact forms and folded forms."""
+    """What to mark in snippets: each concept's forms, numbered by concept.
+
+    ``exact`` and ``folded`` are the syllables the ranking query scores; they
+    are not marked on their own (a syllable is marked only as part of a
+    concept that matched).
+    """
 
     exact: set[str] = field(default_factory=set)
     folded: set[str] = field(default_factory=set)
+    forms: list[tuple[Form, int]] = field(default_factory=list)
 
-    def matches(self, syllable_lower: str) -> bool:
-        return syllable_lower in self.exact or fold(syllable_lower) in self.folded
+
+def match_terms(concepts: list[Concept]) -> MatchTerms:
+    """The marks of an interpretation's concepts."""
+    return MatchTerms(forms=[(form, i) for i, c in enumerate(concepts) for form in c.forms])
+
+
+def form_query(form: Form) -> wq.Query:
+    """Consecutive syllables: one syllable term, one pair term, or a phrase of pairs."""
+    words = list(form.words)
+    if len(words) == 1:
+        return wq.Term("fold" if form.folded else "syl", words[0])
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    field_name = "fpair" if form.folded else "pair"
+    if len(pairs) == 1:
+        return wq.Term(field_name, pairs[0])
+    return wq.Phrase(field_name, pairs)
+
+
+def concept_query(concept: Concept) -> wq.Query:
+    """Any of the concept's forms."""
+    queries = list(dict.fromkeys(form_query(f) for f in concept.forms))
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def matching_query(concepts: list[Concept]) -> wq.Query | None:
+    """Every concept required."""
+    if not concepts:
+        return None
+    queries = [concept_query(c) for c in concepts]
+    return queries[0] if len(queries) == 1 else wq.And(queries)
 
 
 @dataclass

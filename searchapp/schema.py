@@ -1,7 +1,9 @@
 """The Whoosh schema and how an :class:`Article` becomes a Whoosh document.
 
-Text is indexed three ways (see :mod:`searchapp.analysis`): exact syllables
-(``syl``), folded syllables (``fold``) and pyvi compound words (``words``). The
+Text is indexed several ways (see :mod:`searchapp.analysis`): exact syllables
+(``syl``), folded syllables (``fold``), pyvi compound words (``words``,
+``wfold``), neighbouring syllable pairs (``pair``, ``fpair``) and which
+syllables are written with capitals (``caps``). The
 title is repeated inside that text: measured on the judged sets, this beats a
 separately boosted title field by a wide margin, because BM25's length
 normalisation treats a short title field badly.
@@ -14,9 +16,12 @@ from whoosh.formats import Frequency
 
 from searchapp.analysis import (
     Span,
+    caps_analyzer,
     fold_analyzer,
+    folded_pair_analyzer,
     folded_word_analyzer,
     index_items,
+    pair_analyzer,
     syllable_analyzer,
     word_analyzer,
 )
@@ -24,7 +29,7 @@ from searchapp.corpus import Article
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def build_schema() -> fields.Schema:
@@ -37,6 +42,11 @@ def build_schema() -> fields.Schema:
         fold=fields.TEXT(analyzer=fold_analyzer(), phrase=True),
         words=fields.FieldType(Frequency(), analyzer=word_analyzer(), scorable=True),
         wfold=fields.FieldType(Frequency(), analyzer=folded_word_analyzer(), scorable=True),
+        # Neighbouring syllables as one term: a two-syllable word is one lookup.
+        pair=fields.TEXT(analyzer=pair_analyzer(), phrase=True),
+        fpair=fields.TEXT(analyzer=folded_pair_analyzer(), phrase=True),
+        # How often a syllable or pair is written with capitals (names).
+        caps=fields.FieldType(Frequency(), analyzer=caps_analyzer(), scorable=True),
         partner=fields.KEYWORD(commas=True, sortable=True),
         topic=fields.KEYWORD(commas=True, sortable=True),
         source=fields.ID(sortable=True),
@@ -47,7 +57,7 @@ def build_schema() -> fields.Schema:
 
 
 # The analysed text fields, in the order of :func:`searchapp.analysis.index_items`.
-ANALYSED_FIELDS = ("syl", "fold", "words", "wfold")
+ANALYSED_FIELDS = ("syl", "fold", "words", "wfold", "pair", "fpair", "caps")
 
 
 def analysed_fields(text: str, spans: list[Span]) -> dict[str, tuple[list, int]]:

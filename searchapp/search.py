@@ -13,9 +13,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from whoosh import query as wq
 from whoosh import scoring
 from whoosh import searching as whoosh_searching
 from whoosh.index import TOC
@@ -24,8 +26,10 @@ from searchapp import highlight, metadata, store
 from searchapp.config import Config
 from searchapp.errors import IndexMissing, QueryError
 from searchapp.evaluation import EMPTY_DOCS, Engine, Evaluation, iteration_order
-from searchapp.querylang import ParsedQuery, parse_query
-from searchapp.ranking import MatchTerms, QueryBuilder
+from searchapp.interpret import Interpretation, interpret
+from searchapp.querylang import ParsedQuery, normalize_query
+from searchapp.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
+from searchapp.restore import Restorer
 from searchapp.schema import SCHEMA_VERSION
 from searchapp.suggest import Suggester
 
@@ -55,6 +59,14 @@ class Hit:
     snippet: str
     # Ids of other matching articles of the same story, shown under this one.
     similar: list[str] = field(default_factory=list)
+    # For a near miss: the concepts of the query it does not hold.
+    missing: list[str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        if self.missing is None:
+            del out["missing"]
+        return out
 
 
 @dataclass
@@ -83,10 +95,28 @@ class SearchResult:
     filters: dict[str, Any] = field(default_factory=dict)
     # Matching articles per month (or per year over long spans), oldest first.
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    # The query as searched (accents restored) and its concepts.
+    interpreted: str = ""
+    concepts: list[str] = field(default_factory=list)
+    # True when the query was searched as typed (no accents restored).
+    exact: bool = False
+    # Near misses, shown below a short list: articles that hold all concepts but one.
+    partial: list[Hit] = field(default_factory=list)
+    # Entries of the list over all pages: stories, when one story's articles show once.
+    entries: int = 0
+
+    @property
+    def restored(self) -> bool:
+        """True when the query was read differently from how it was typed."""
+        return not self.exact and self.interpreted != self.typed
+
+    @property
+    def typed(self) -> str:
+        return normalize_query(self.query)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-(self.entries or self.total) // self.per_page))
 
     def to_json(self) -> dict[str, Any]:
         """The document ``/api/search`` and ``searchapp search --json`` return."""
@@ -97,7 +127,11 @@ class SearchResult:
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 2),
-            "hits": [asdict(h) for h in self.hits],
+            "pages": self.pages,
+            "interpreted": self.interpreted,
+            "concepts": self.concepts,
+            "hits": [h.to_json() for h in self.hits],
+            "partial": [h.to_json() for h in self.partial],
             "facets": {k: [asdict(v) for v in vals] for k, vals in self.facets.items()},
             "suggestion": self.suggestion,
             "timeline": self.timeline,
@@ -120,6 +154,32 @@ class Filters:
         return bool(self.partners or self.topics or self.sources or self.years or self.date_from or self.date_to)
 
 
+class HitStream:
+    """The articles of one search, one after another, with the size of the whole set."""
+
+    def __init__(self, total: int, interpreted: str, hits: Iterator[Hit]) -> None:
+        self.total = total
+        self.interpreted = interpreted
+        self._hits = hits
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self._hits
+
+
+class _Plan:
+    """A query read against one generation: what it means and how it is evaluated."""
+
+    def __init__(self, interpretation: Interpretation, built, run: Evaluation, marks: MatchTerms) -> None:
+        self.interpretation = interpretation
+        self.built = built
+        self.run = run
+        self.marks = marks
+        self.concept_queries = [concept_query(c) for c in interpretation.concepts]
+        self.matching = matching_query(interpretation.concepts)
+        excluded = [concept_query(c) for c in interpretation.excluded]
+        self.excluded = None if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
+
+
 class _Outdated(Exception):
     """The generation's files were replaced by a newer commit; reopen."""
 
@@ -138,6 +198,8 @@ class _Columns:
         for docnum, story in enumerate(self.stories):
             if story is not None:
                 self.members.setdefault(story, []).append(docnum)
+        codes = {story: i for i, story in enumerate(self.members)}
+        self.story_codes = np.asarray([codes.get(s, -1) if s is not None else -1 for s in self.stories], dtype=np.int64)
         # The same as arrays, for filters and facet counts without a Python loop.
         self.size = size
         self.date_array = np.asarray(self.dates, dtype=np.int64)
@@ -250,6 +312,7 @@ class _Generation:
         self.engine: Engine | None = None
         self._first_reader = reader
         self._suggester: Suggester | None = None
+        self._restorer: Restorer | None = None
         self._lock = threading.Lock()
 
     def _open_reader(self):
@@ -280,6 +343,12 @@ class _Generation:
             if self._suggester is None:
                 self._suggester = Suggester(searcher.reader())
         return self._suggester
+
+    def restorer(self, searcher) -> Restorer:
+        with self._lock:
+            if self._restorer is None:
+                self._restorer = Restorer(searcher.reader())
+        return self._restorer
 
 
 class Searcher:
@@ -357,6 +426,7 @@ class Searcher:
         per_page: int | None = None,
         snippets: bool = True,
         group: bool = True,
+        exact: bool = False,
     ) -> SearchResult:
         """Run one search.
 
@@ -369,6 +439,8 @@ class Searcher:
         :param sort: ``relevance``, ``newest`` or ``oldest``.
         :param group: show the same story from several outlets once, the others
             listed in the hit's ``similar``.
+        :param exact: search the text exactly as typed (syllables without marks
+            match any marks) instead of restoring accents.
         :raises QueryError: a bad page, sort or date (never for the query text).
         :raises IndexMissing: there is no index.
         """
@@ -377,27 +449,29 @@ class Searcher:
         page = _positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
-        parsed = parse_query(query)
-        filters = self._filters(parsed, partners, topics, sources, years, date_from, date_to)
         gen, searcher = self._open()
-        built = QueryBuilder(searcher.reader(), self.config.ranking).build(parsed)
-        run = Evaluation(gen.engine_for(searcher, self.weighting), searcher)
-        matched, inserted = self._matching(gen, run, built, parsed)
+        plan = self._plan(gen, searcher, query, exact)
+        filters = self._filters(plan.interpretation.parsed, partners, topics, sources, years, date_from, date_to)
+        matched, inserted = self._matching(plan)
         allowed = self._apply_filters(gen, matched, filters)
         total = len(allowed)
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
         offset = (page - 1) * per_page
-        groups = self._groups(gen, run, built, allowed, keep, sort, offset + per_page, group)
+        groups = self._groups(gen, plan.run, plan.built, allowed, keep, sort, offset + per_page, group)
         hits = []
         for docnum, score, others in groups[offset : offset + per_page]:
-            hit = self._hit(searcher, docnum, score, built.terms, snippets)
+            hit = self._hit(searcher, docnum, score, plan.marks, snippets)
             hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
             hits.append(hit)
+        partial = []
+        if page == 1 and total < per_page:
+            partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
         order = iteration_order(inserted, matched, allowed, filters.active, gen.columns.size)
         facets = self._facets(gen, keep, order, filters)
         timeline = _timeline(gen.columns.date_array, allowed)
-        suggestion = gen.suggester(searcher).suggest(query, parsed, searcher.reader()) if query.strip() else None
+        interp = plan.interpretation
+        suggestion = self._suggestion(gen, searcher, interp) if interp.parsed.items else None
         return SearchResult(
             query=query,
             total=total,
@@ -410,7 +484,60 @@ class Searcher:
             sort=sort,
             filters=asdict(filters),
             timeline=timeline,
+            interpreted=interp.text,
+            concepts=interp.labels,
+            exact=exact,
+            partial=partial,
+            entries=_entries(gen.columns, allowed) if group else total,
         )
+
+    def iter_hits(
+        self,
+        query: str = "",
+        partners=(),
+        topics=(),
+        sources=(),
+        years=(),
+        date_from=None,
+        date_to=None,
+        sort: str = "relevance",
+        limit: int | None = None,
+        snippets: bool = False,
+        exact: bool = False,
+    ) -> HitStream:
+        """Every matching article exactly once, in ``sort`` order, from one index generation.
+
+        What exports and feeds list: the same set as :meth:`search`'s total
+        (``.total`` of the stream), without same-story grouping, up to
+        ``limit`` articles.
+        """
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        gen, searcher = self._open()
+        plan = self._plan(gen, searcher, query, exact)
+        filters = self._filters(plan.interpretation.parsed, partners, topics, sources, years, date_from, date_to)
+        allowed = self._apply_filters(gen, self._matching(plan)[0], filters)
+        want = len(allowed) if limit is None else min(limit, len(allowed))
+        keep = np.zeros(gen.columns.size, dtype=bool)
+        keep[allowed] = True
+        if sort == "relevance" and plan.built.query is not None:
+            ranked = self._ranked(plan.run, plan.built, allowed, keep, want)
+        else:
+            ranked = self._by_date(gen, allowed, want, newest=sort != "oldest")
+        hits = (self._hit(searcher, docnum, score, plan.marks, snippets) for docnum, score in ranked)
+        return HitStream(len(allowed), plan.interpretation.text, hits)
+
+    def interpret(self, query: str, exact: bool = False) -> Interpretation:
+        """How ``query`` is read: the text as searched and its concepts."""
+        gen, searcher = self._open()
+        return self._plan(gen, searcher, query, exact).interpretation
+
+    def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
+        reader = searcher.reader()
+        interp = interpret(query, reader, gen.restorer(searcher), exact=exact)
+        built = QueryBuilder(reader, self.config.ranking).build(interp.parsed)
+        run = Evaluation(gen.engine_for(searcher, self.weighting), searcher)
+        return _Plan(interp, built, run, match_terms(interp.concepts))
 
     def _per_page(self, per_page: int | None) -> int:
         if per_page is None:
@@ -432,20 +559,59 @@ class Searcher:
             date_to=_date_number(date_to, "to"),
         )
 
-    def _matching(self, gen: _Generation, run: Evaluation, built, parsed: ParsedQuery):
+    def _matching(self, plan: _Plan):
         """The matching docnums (sorted array), and how many were found before exclusions."""
-        if built.query is None:
-            if parsed.items:
+        interp, run = plan.interpretation, plan.run
+        if not interp.concepts:
+            if interp.parsed.items:
                 return EMPTY_DOCS, EMPTY_DOCS  # only punctuation was typed: nothing can match
             docs = np.flatnonzero(run.engine.live).astype(np.int64)
         else:
-            docs = run.evaluate(built.matching).docs
+            docs = run.evaluate(plan.matching).docs
         inserted = docs
-        if built.excluded is not None:
-            excluded = run.evaluate(built.excluded).docs
+        if plan.excluded is not None:
+            excluded = run.evaluate(plan.excluded).docs
             if len(excluded):
                 docs = docs[~np.isin(docs, excluded, assume_unique=True)]
         return docs, inserted
+
+    def _suggestion(self, gen: _Generation, searcher, interp: Interpretation) -> str | None:
+        """A spelling fix that finds articles, or ``None``."""
+        text = gen.suggester(searcher).suggest(interp, searcher.reader(), gen.restorer(searcher))
+        if text is None:
+            return None
+        plan = self._plan(gen, searcher, text, exact=False)
+        return text if len(self._matching(plan)[0]) else None
+
+    def _near_misses(self, gen: _Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
+        """The best articles that hold every concept but one, each with what it lacks."""
+        concepts = plan.interpretation.concepts
+        if len(concepts) < 2 or limit <= 0:
+            return []
+        run = plan.run
+        held = [run.evaluate(q).docs for q in plan.concept_queries]
+        count = np.zeros(gen.columns.size, dtype=np.int64)
+        for docs in held:
+            count[docs] += 1
+        near = np.flatnonzero(count == len(concepts) - 1).astype(np.int64)
+        near = near[run.engine.live[near]]
+        if plan.excluded is not None and len(near):
+            near = near[~np.isin(near, run.evaluate(plan.excluded).docs)]
+        near = self._apply_filters(gen, near, filters)
+        if not len(near):
+            return []
+        keep = np.zeros(gen.columns.size, dtype=bool)
+        keep[near] = True
+        if plan.built.query is not None:
+            ranked = run.top(plan.built.query, near, keep, limit)
+        else:
+            ranked = [(int(d), 0.0) for d in near[:limit]]
+        out = []
+        for docnum, score in ranked:
+            hit = self._hit(searcher, docnum, score, plan.marks, snippets)
+            hit.missing = [c.label for c, docs in zip(concepts, held, strict=True) if not _holds(docs, docnum)]
+            out.append(hit)
+        return out
 
     def _apply_filters(self, gen: _Generation, docs, filters: Filters):
         if not filters.active or not len(docs):
@@ -553,14 +719,15 @@ class Searcher:
             return None
         return _article_dict(stored)
 
-    def highlighted_article(self, article_id: str, query: str) -> tuple[dict[str, Any], str, str] | None:
-        """The article plus its title and body as HTML with ``query`` marked."""
+    def highlighted_article(
+        self, article_id: str, query: str, exact: bool = False
+    ) -> tuple[dict[str, Any], str, str] | None:
+        """The article plus its title and body as HTML with ``query``'s concepts marked."""
         article = self.article(article_id)
         if article is None:
             return None
         gen, searcher = self._open()
-        built = QueryBuilder(searcher.reader(), self.config.ranking).build(parse_query(query))
-        terms = built.terms
+        terms = self._plan(gen, searcher, query, exact).marks
         return article, highlight.highlight(article["title"], terms), highlight.highlight(article["body"], terms)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
@@ -596,6 +763,20 @@ class Searcher:
         """Release the index files."""
         with self._lock:
             self._generation = None
+
+
+def _holds(docs, docnum: int) -> bool:
+    i = int(np.searchsorted(docs, docnum))
+    return i < len(docs) and int(docs[i]) == docnum
+
+
+def _entries(cols: _Columns, allowed) -> int:
+    """How many list entries ``allowed`` makes when each story shows once."""
+    if not len(allowed):
+        return 0
+    stories = cols.story_codes[allowed]
+    alone = int(np.count_nonzero(stories < 0))
+    return alone + len(np.unique(stories[stories >= 0]))
 
 
 def _collapse(ranked: list[tuple[int, float]], cols: _Columns, allowed) -> list:

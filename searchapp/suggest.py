@@ -1,83 +1,80 @@
-"""'Did you mean': accents for unaccented queries, fixes for misspelled syllables.
+"""'Did you mean': fixes for syllables the index has never seen.
 
-The index knows which accented form of a folded word is frequent: "bien dong"
-is far more often "biển đông" than anything else, so that is suggested.
+Accents are not a matter for this module: a query typed without them is
+already searched in its restored reading (:mod:`searchapp.restore`). What is
+left is spelling: "Bien Dongg" → "Biển Đông", "ASEN" → "ASEAN". An unknown
+syllable is corrected among the folded syllables of the index (one edit, two
+for longer Latin-script names), the whole query is then read again with its
+accents restored, and names keep their capitals. The caller proposes the
+result only when it finds articles.
 """
 
 from __future__ import annotations
 
-from searchapp.querylang import ParsedQuery
-from searchapp.text import fold, has_diacritics, syllables
+from searchapp.interpret import Interpretation
+from searchapp.restore import Restorer
+from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key
 
-# A suggestion must be this much more frequent than what was typed.
-DOMINANCE = 3
-MIN_DF = 1
+# Unknown syllables corrected per query, at most: each correction scans the term list.
+MAX_CORRECTIONS = 3
+# Longest syllable worth correcting (longer runs are codes, links or noise).
+MAX_LENGTH = 20
 
 
 class Suggester:
-    """Built once per index generation from the term lists of the reader.
+    """Spelling corrections from one generation's term lists.
 
     Each call takes the calling thread's reader: a Whoosh reader must not be
     shared between threads.
     """
 
     def __init__(self, reader) -> None:
-        self.syllables = _best_forms(reader, "syl", separator=None)
-        self.words = _best_forms(reader, "words", separator="_")
+        self.doc_count = reader.doc_count()
 
-    def suggest(self, query: str, parsed: ParsedQuery, reader) -> str | None:
-        """A better query string, or ``None`` when the query looks right."""
-        sylls = syllables(parsed.positive_text())
-        if not sylls:
+    def suggest(self, interp: Interpretation, reader, restorer: Restorer) -> str | None:
+        """A corrected query text, or ``None`` when every syllable is known."""
+        text = interp.text
+        matches = [m for m in SYLLABLE_RE.finditer(text)][:64]
+        fixes: dict[int, str] = {}
+        for m in matches:
+            if len(fixes) >= MAX_CORRECTIONS:
+                break
+            fixed = self._correct(m.group(), reader)
+            if fixed is not None:
+                fixes[m.start()] = fixed
+        if not fixes:
             return None
-        if has_diacritics(query):
-            fixed = [self._respell(s, reader) for s in sylls]
-        else:
-            fixed = self._accent(sylls, reader)
-        suggestion = " ".join(fixed)
-        return suggestion if suggestion != " ".join(sylls) else None
+        typed = [fixes.get(m.start(), m.group()) for m in matches]
+        keys = restorer.restore(typed, reader)
+        shown = restorer.display(keys, [_case_hint(t, m.group()) for t, m in zip(typed, matches, strict=True)], reader)
+        out, pos = [], 0
+        for m, form in zip(matches, shown, strict=True):
+            out.append(text[pos : m.start()])
+            out.append(form)
+            pos = m.end()
+        out.append(text[pos:])
+        suggestion = "".join(out)
+        return suggestion if suggestion != text else None
 
-    def _accent(self, sylls: list[str], reader) -> list[str]:
-        out: list[str] = []
-        i = 0
-        while i < len(sylls):
-            for size in (3, 2):
-                key = "_".join(fold(s) for s in sylls[i : i + size])
-                best = self.words.get(key) if i + size <= len(sylls) else None
-                if best and best[1] >= MIN_DF:
-                    out.extend(best[0].split("_"))
-                    i += size
-                    break
-            else:
-                out.append(self._accent_one(sylls[i], reader))
-                i += 1
-        return out
-
-    def _accent_one(self, syll: str, reader) -> str:
-        best = self.syllables.get(fold(syll))
-        if not best or best[0] == syll:
-            return syll
-        typed_df = reader.doc_frequency("syl", syll)
-        return best[0] if best[1] >= max(MIN_DF, DOMINANCE * typed_df) else syll
-
-    def _respell(self, syll: str, reader) -> str:
-        if reader.doc_frequency("syl", syll) > 0 or not syll.isalpha():
-            return syll
-        candidates = reader.corrector("syl").suggest(syll, limit=5, maxdist=1)
-        best = max(candidates, key=lambda c: reader.doc_frequency("syl", c), default=None)
-        return best or syll
+    def _correct(self, syllable: str, reader) -> str | None:
+        """A known folded syllable one or two edits away, or ``None``."""
+        key = syllable_key(syllable)
+        if not syllable.isalpha() or len(syllable) > MAX_LENGTH or len(syllable) < 3:
+            return None
+        if reader.doc_frequency("syl", key) or (not has_diacritics(key) and reader.doc_frequency("fold", key)):
+            return None
+        folded = fold(key)
+        distance = 2 if len(folded) >= 5 and folded.isascii() and not has_diacritics(key) else 1
+        candidates = reader.corrector("fold").suggest(folded, limit=5, maxdist=distance)
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: reader.doc_frequency("fold", c))
 
 
-def _best_forms(reader, field: str, separator: str | None) -> dict[str, tuple[str, int]]:
-    """Folded form → (most frequent original form, its document frequency)."""
-    best: dict[str, tuple[str, int]] = {}
-    if field not in reader.schema:
-        return best
-    for term, info in reader.iter_field(field):
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
-        df = info.doc_frequency()
-        key = fold(text)
-        current = best.get(key)
-        if current is None or df > current[1]:
-            best[key] = (text, df)
-    return best
+def _case_hint(fixed: str, typed: str) -> str:
+    """The corrected syllable with the case the user typed ("ASEN" → "ASEAN")."""
+    if typed.isupper() and len(typed) > 1:
+        return fixed.upper()
+    if typed[:1].isupper():
+        return fixed[:1].upper() + fixed[1:]
+    return fixed

@@ -80,3 +80,127 @@ def syllables(text: str) -> list[str]:
 def folded_syllables(text: str) -> list[str]:
     """Lowercased, diacritic-folded syllables of ``text``."""
     return syllables(fold(text))
+
+
+# --------------------------------------------------------------------------
+# Tone placement
+# --------------------------------------------------------------------------
+
+# The five tone marks as combining characters (NFD). Vowel marks (circumflex,
+# breve, horn) are part of the vowel and never move.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VOWELS = frozenset("aeiouy")
+_MARKED_VOWELS = frozenset("ăâêôơư")
+_FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
+
+
+def _split_tone(char: str) -> tuple[str, str]:
+    """``(char without its tone mark, the tone mark or "")``."""
+    parts = unicodedata.normalize("NFD", char)
+    tone = "".join(c for c in parts if c in _TONE_MARKS)
+    if not tone:
+        return char, ""
+    return unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS)), tone
+
+
+def _tone_vowel(letters: list[str]) -> int | None:
+    """Index of the vowel that carries the tone in a toneless syllable, or ``None``.
+
+    The traditional placement: a vowel with its own mark (ê, ơ…) takes it, the
+    last one for ươ; otherwise the last vowel before a final consonant, the
+    middle of three vowels, the first of two (hòa, thủy, khỏe).
+    """
+    lower = [c.lower() for c in letters]
+    vowel = [fold(c) in _VOWELS for c in lower]
+    runs = [i for i in range(len(lower)) if vowel[i] and (i == 0 or not vowel[i - 1])]
+    if len(runs) != 1:
+        return None
+    start = end = runs[0]
+    while end < len(lower) and vowel[end]:
+        end += 1
+    # "qu" and "gi" are consonants when another vowel follows (quý, giữa).
+    if end - start > 1 and start > 0 and (lower[start - 1], lower[start]) in (("q", "u"), ("g", "i")):
+        start += 1
+    if "".join(lower[end:]) not in _FINALS:
+        return None  # not a Vietnamese syllable (a name, a typo, glued words)
+    marked = [i for i in range(start, end) if lower[i] in _MARKED_VOWELS]
+    if marked:
+        return marked[-1]
+    if end < len(lower) or end - start == 1:
+        return end - 1
+    return start + 1 if end - start == 3 else start
+
+
+@lru_cache(maxsize=200_000)
+def canonical_tone(syllable: str) -> str:
+    """``syllable`` with its tone mark on the vowel of the traditional placement.
+
+    Both placements are correct Vietnamese and both occur in the news
+    (hoà/hòa, thuỷ/thủy, Uỷ/Ủy); comparing syllables in this form makes them
+    one. Case and length are kept, so offsets into the original still hold.
+
+    >>> canonical_tone("hoà"), canonical_tone("Uỷ"), canonical_tone("khoẻ")
+    ('hòa', 'Ủy', 'khỏe')
+    """
+    if syllable.isascii() or not syllable.isalpha():
+        return syllable
+    letters, tones = [], []
+    for char in syllable:
+        base, tone = _split_tone(char)
+        letters.append(base)
+        if tone:
+            tones.append((len(letters) - 1, tone))
+    if len(tones) != 1:
+        return syllable
+    where = _tone_vowel(letters)
+    if where is None or where == tones[0][0]:
+        return syllable
+    letters[where] = unicodedata.normalize("NFC", letters[where] + tones[0][1])
+    return "".join(letters)
+
+
+def syllable_key(syllable: str) -> str:
+    """How syllables are compared: lowercased, tone placement normalized."""
+    return canonical_tone(syllable.lower())
+
+
+def syllable_keys(text: str) -> list[str]:
+    """:func:`syllable_key` of every syllable of ``text``."""
+    return [syllable_key(m.group()) for m in SYLLABLE_RE.finditer(text)]
+
+
+# --------------------------------------------------------------------------
+# Adjacency: which neighbouring syllables form a pair
+# --------------------------------------------------------------------------
+
+# Two syllables are neighbours (can be one word or name) unless the text
+# between them ends a sentence or a clause, or breaks the line.
+_BREAK_CHARS = frozenset(".,;:!?()[]{}…|\n")
+
+
+@lru_cache(maxsize=4096)
+def breaks(gap: str) -> bool:
+    """True when ``gap``, the text between two syllables, separates them.
+
+    A lone "." or "," joins (3.5, 1,000, U.S); spaces, hyphens, slashes and
+    quotes join ("COVID-19", "3/8").
+
+    >>> breaks(" "), breaks(". "), breaks("."), breaks(" - ")
+    (False, True, False, False)
+    """
+    if gap in (" ", ".", ","):
+        return False
+    return any(c in _BREAK_CHARS for c in gap)
+
+
+def split_syllables(text: str) -> tuple[list[str], list[str]]:
+    """``(syllables, gaps)``: ``gaps[i]`` is the text before ``syllables[i]``.
+
+    >>> split_syllables("Hà Nội, 3/8")
+    (['Hà', 'Nội', '3', '8'], ['', ' ', ', ', '/'])
+    """
+    parts = _SYLLABLE_SPLIT.split(text)
+    return parts[1::2], parts[0:-1:2]
+
+
+_SYLLABLE_SPLIT = re.compile(f"({SYLLABLE_RE.pattern})")

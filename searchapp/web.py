@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -34,15 +35,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask import Request
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from searchapp import metadata
 from searchapp.autocomplete import CompletionCache, Completions
 from searchapp.config import Config, load_config
 from searchapp.errors import IndexMissing, QueryError
-from searchapp.search import MAX_PAGE, SORTS, Hit, Searcher, SearchResult
-from searchapp.text import fold
+from searchapp.search import MAX_PAGE, SORTS, Hit, HitStream, Searcher, SearchResult
+from searchapp.text import fold, nfc
 
 # Longer queries are cut here: nobody types more, and it bounds the work per request.
 MAX_QUERY_CHARS = 1000
@@ -108,6 +111,19 @@ ERROR_PAGES = {
 bp = Blueprint("search", __name__)
 
 
+class NormalizedRequest(Request):
+    """A request whose parameters are NFC-normalized once, on the way in.
+
+    Some keyboards send Vietnamese decomposed (NFD); the index and every
+    comparison are NFC, so a filter or a prefix typed that way still matches.
+    """
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        raw = super().args
+        return ImmutableMultiDict([(nfc(k), nfc(v)) for k, v in raw.items(multi=True)])
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the Flask application around one shared :class:`Searcher`.
 
@@ -116,6 +132,7 @@ def create_app(config: Config | None = None) -> Flask:
     """
     config = config if config is not None else load_config()
     app = Flask(__name__)
+    app.request_class = NormalizedRequest
     app.config.update(
         SEARCHAPP_CONFIG=config,
         MAX_CONTENT_LENGTH=16 * 1024,
@@ -192,6 +209,8 @@ class SearchState:
     sort: str = ""  # "" means the default: relevance with a query, newest without
     page: int = 1
     per_page: int | None = None
+    # Search the text as typed (no accents restored), accent-insensitive.
+    exact: bool = False
 
     @property
     def effective_sort(self) -> str:
@@ -220,6 +239,23 @@ class SearchState:
             per_page=self.per_page,
             snippets=snippets,
             group=group,
+            exact=self.exact,
+        )
+
+    def stream(self, searcher: Searcher, limit: int, snippets: bool) -> HitStream:
+        """Every matching article, one pass over one index generation (feeds, exports)."""
+        return searcher.iter_hits(
+            self.q,
+            partners=self.partners,
+            topics=self.topics,
+            sources=self.sources,
+            years=self.years,
+            date_from=self.date_from or None,
+            date_to=self.date_to or None,
+            sort=self.effective_sort,
+            limit=limit,
+            snippets=snippets,
+            exact=self.exact,
         )
 
     def params(self, page: bool = True) -> list[tuple[str, str]]:
@@ -227,6 +263,8 @@ class SearchState:
         pairs: list[tuple[str, str]] = []
         if self.q:
             pairs.append(("q", self.q))
+        if self.exact:
+            pairs.append(("exact", "1"))
         for attr, name, _ in FACETS.values():
             pairs.extend((name, value) for value in getattr(self, attr))
         if self.date_from:
@@ -289,7 +327,11 @@ class SearchState:
 
     def search_url_for(self, query: str) -> str:
         """The same filters with another query (the "did you mean" link)."""
-        return self.url(q=query, page=1)
+        return self.url(q=query, page=1, exact=False)
+
+    def exact_url(self) -> str:
+        """The same search with the text exactly as typed (no accents restored)."""
+        return self.url(exact=True, page=1)
 
 
 def _with_query(path: str, pairs: list[tuple[str, str]]) -> str:
@@ -356,6 +398,7 @@ def read_state() -> SearchState:
         sort=sort,
         page=_whole_number("page", MAX_PAGE) or 1,
         per_page=_whole_number("per_page", config.max_per_page),
+        exact=request.args.get("exact", "").strip().lower() in ("1", "true", "yes", "on"),
     )
 
 
@@ -396,6 +439,7 @@ def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
         # The engine escapes the article text before adding <mark>.
         "snippet": Markup(hit.snippet),
         "similar": _similar_views(hit, state),
+        "missing": hit.missing or [],
     }
 
 
@@ -604,6 +648,7 @@ def index() -> str:
         state=state,
         result=result,
         hits=[_hit_view(h, state) for h in result.hits],
+        partial=[_hit_view(h, state) for h in result.partial],
         first_rank=first_rank,
         facets=_facet_views(result, state),
         active_filters=_active_filters(state),
@@ -682,26 +727,6 @@ def _list_state() -> SearchState:
     return replace(read_state(), page=1, per_page=None)
 
 
-def _iter_hits(state: SearchState, limit: int, snippets: bool, first: SearchResult | None = None) -> Iterator[Hit]:
-    """Up to ``limit`` hits of ``state``, page after page."""
-    searcher = _searcher()
-    per_page = min(EXPORT_PAGE, current_app.config["SEARCHAPP_CONFIG"].max_per_page)
-    page = 1
-    # Feeds and exports list every article, so same-story grouping is off.
-    result = first or replace(state, page=1, per_page=per_page).search(searcher, snippets=snippets, group=False)
-    sent = 0
-    while True:
-        for hit in result.hits:
-            if sent >= limit:
-                return
-            yield hit
-            sent += 1
-        if not result.hits or sent >= min(result.total, limit) or page >= MAX_PAGE:
-            return
-        page += 1
-        result = replace(state, page=page, per_page=per_page).search(searcher, snippets=snippets, group=False)
-
-
 def _plain(snippet: str) -> str:
     """The engine's snippet HTML (escaped text plus ``<mark>``) as plain text."""
     return html.unescape(re.sub(r"<[^>]*>", "", snippet))
@@ -721,7 +746,7 @@ def _feed_date(date: str | None) -> dt.datetime:
 def feed() -> Response:
     """The newest :data:`FEED_ENTRIES` articles of a search as an Atom feed: a saved search as an alert."""
     state = replace(_list_state(), sort="newest")
-    hits = list(_iter_hits(state, FEED_ENTRIES, snippets=True))
+    hits = list(state.stream(_searcher(), FEED_ENTRIES, snippets=True))
     described = " · ".join(f"{c['kind']} {c['label']}" for c in _active_filters(state))
     title = f"Tin ngoại giao: {state.q.strip()}" if state.q.strip() else "Tin ngoại giao: bài mới nhất"
     fg = FeedGenerator()
@@ -818,17 +843,15 @@ def export() -> Response:
     if fmt not in EXPORT_FORMATS:
         raise QueryError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     state = _list_state()
-    per_page = min(EXPORT_PAGE, current_app.config["SEARCHAPP_CONFIG"].max_per_page)
-    # The first page is fetched now: its total goes into the headers.
-    first = replace(state, per_page=per_page).search(_searcher(), snippets=False, group=False)
     limit = EXPORT_MAX_ROWS
+    # One pass over one index generation: the rows are exactly the total's articles.
+    hits = state.stream(_searcher(), limit, snippets=False)
     headers = {
         "Content-Disposition": f'attachment; filename="{_export_name(state.q, fmt)}"',
-        "X-Searchapp-Total": str(first.total),
+        "X-Searchapp-Total": str(hits.total),
     }
-    if first.total > limit:
+    if hits.total > limit:
         headers["X-Searchapp-Truncated"] = f"true; rows={limit}"
-    hits = _iter_hits(state, limit, snippets=False, first=first)
     lines = _csv_lines(hits) if fmt == "csv" else _jsonl_lines(hits)
     return Response(stream_with_context(lines), content_type=EXPORT_FORMATS[fmt], headers=headers)
 

@@ -1,0 +1,244 @@
+"""Query interpretation: what the user means, as concepts that must all match.
+
+One place turns the query box text into what is searched, for the page, the
+JSON API, the command line, feeds and exports:
+
+1. syllables typed without marks are restored to their most likely accented
+   reading (:mod:`searchapp.restore`), unless the user asked for the text
+   exactly as typed;
+2. the query is split into **concepts**: quoted phrases, known names
+   (:mod:`searchapp.names`), pyvi words that the index holds, and the
+   remaining syllables;
+3. a concept matches only as consecutive syllables, never by one of its
+   syllables alone; its alternatives (``OR``, other names of the same thing)
+   are other ways to match it.
+
+Every concept is required: the result set is the articles that hold all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from searchapp.analysis import segment
+from searchapp.names import alternatives, longest_name_at
+from searchapp.querylang import Clause, ParsedQuery, parse_query
+from searchapp.restore import Restorer
+from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
+
+
+# Syllables restored per query, at most.
+MAX_RESTORED = 64
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way a concept appears in the text: consecutive syllables.
+
+    ``words`` are syllable keys ("biển", "đông"), or folded syllables when
+    ``folded`` (accent-insensitive).
+    """
+
+    words: tuple[str, ...]
+    folded: bool = False
+
+
+@dataclass
+class Concept:
+    """One thing the user asked for, with the ways it can appear."""
+
+    label: str
+    forms: tuple[Form, ...]
+
+
+@dataclass
+class Interpretation:
+    """The query as searched."""
+
+    # The typed text as the parser reads it (NFC, cut, quotes made plain).
+    typed: str
+    # The query text as searched: the typed text with restored syllables.
+    text: str
+    parsed: ParsedQuery
+    concepts: list[Concept] = field(default_factory=list)
+    excluded: list[Concept] = field(default_factory=list)
+    # Searched as typed, accent-insensitive (no restoration).
+    exact: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """True when the searched text differs from the typed one."""
+        return self.text != self.typed
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.concepts]
+
+
+def interpret(query: str, reader, restorer: Restorer | None, exact: bool = False) -> Interpretation:
+    """Interpret ``query`` against one index reader.
+
+    :param restorer: the generation's accent restorer; ``None`` restores nothing.
+    :param exact: search the syllables as typed; those without marks match any marks.
+    """
+    typed = parse_query(query)
+    text = typed.text if exact or restorer is None else _restored_text(typed, reader, restorer)
+    parsed = parse_query(text) if text != typed.text else typed
+    builder = _ConceptBuilder(reader, exact)
+    concepts = builder.concepts(parsed.items)
+    excluded = [builder.phrase(c) for c in parsed.excluded]
+    return Interpretation(
+        typed=typed.text,
+        text=text,
+        parsed=parsed,
+        concepts=[c for c in concepts if c is not None],
+        excluded=[c for c in excluded if c is not None],
+        exact=exact,
+    )
+
+
+# --------------------------------------------------------------------------
+# Restoring the typed text
+# --------------------------------------------------------------------------
+
+
+def _restored_text(parsed: ParsedQuery, reader, restorer: Restorer) -> str:
+    """The typed text with every unmarked syllable of a clause restored in place."""
+    text = parsed.text
+    positive = sorted((c for alts in parsed.items for c in alts), key=lambda c: c.span)
+    groups = [positive] + [[c] for c in parsed.excluded]
+    replacements: list[tuple[int, int, str]] = []
+    for clauses in groups:
+        # Bounded: a pasted wall of syllables is searched, not read syllable by syllable.
+        matches = [m for c in clauses for m in SYLLABLE_RE.finditer(text, *c.span)][:MAX_RESTORED]
+        if not matches or not any(_restorable(m.group()) for m in matches):
+            continue
+        typed = [m.group() for m in matches]
+        keys = restorer.restore(typed, reader)
+        shown = restorer.display(keys, typed, reader)
+        for match, form in zip(matches, shown, strict=True):
+            if form != match.group():
+                replacements.append((match.start(), match.end(), form))
+    out, pos = [], 0
+    for start, end, form in sorted(replacements):
+        out.append(text[pos:start])
+        out.append(form)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _restorable(syllable: str) -> bool:
+    return syllable.isalpha() and not has_diacritics(syllable)
+
+
+# --------------------------------------------------------------------------
+# Concepts
+# --------------------------------------------------------------------------
+
+
+class _ConceptBuilder:
+    def __init__(self, reader, exact: bool) -> None:
+        self.reader = reader
+        self.exact = exact
+
+    def concepts(self, items: list[list[Clause]]) -> list[Concept | None]:
+        out: list[Concept | None] = []
+        run: list[Clause] = []
+        for alts in items:
+            clause = alts[0]
+            if len(alts) == 1 and not clause.phrase and len(SYLLABLE_RE.findall(clause.text)) == 1:
+                run.append(clause)
+                continue
+            out.extend(self._run(run))
+            run = []
+            if len(alts) == 1:
+                out.append(self.phrase(clause))
+            else:
+                out.append(self._either(alts))
+        out.extend(self._run(run))
+        return out
+
+    def phrase(self, clause: Clause) -> Concept | None:
+        """A quoted phrase or a typed word of several syllables ("AMM-56", "3/8")."""
+        sylls = [m.group() for m in SYLLABLE_RE.finditer(clause.text)]
+        if not sylls:
+            return None
+        return self._concept(sylls, with_names=True)
+
+    def _either(self, alts: list[Clause]) -> Concept | None:
+        parts = [self.phrase(c) for c in alts]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        forms = tuple(dict.fromkeys(f for p in parts for f in p.forms))
+        return Concept(" OR ".join(p.label for p in parts), forms)
+
+    def _run(self, clauses: list[Clause]) -> list[Concept]:
+        """Concepts of syllables typed one after another: names, words, syllables."""
+        if not clauses:
+            return []
+        sylls = [c.text for c in clauses]
+        keys = [syllable_key(s) for s in sylls]
+        folded = [fold(k) for k in keys]
+        plain = self.exact and not all(has_diacritics(s) for s in sylls)
+        pieces: list[tuple[int, int]] = []
+        i = 0
+        words = self._word_ends(sylls)
+        while i < len(sylls):
+            size = longest_name_at(folded if plain else keys, i, folded=plain)
+            if not size:
+                size = self._word_at(words, keys, i)
+            pieces.append((i, i + size))
+            i += size
+        return [self._concept(sylls[a:b], with_names=True) for a, b in pieces]
+
+    def _word_ends(self, sylls: list[str]) -> dict[int, int]:
+        """pyvi's words over the typed syllables: first syllable index → end index."""
+        text = " ".join(sylls)
+        starts = {}
+        offset = 0
+        for i, s in enumerate(sylls):
+            starts[offset] = i
+            offset += len(s) + 1
+        ends = {}
+        for start, end in segment(text):
+            first = starts.get(start)
+            if first is None:
+                continue
+            count = len(SYLLABLE_RE.findall(text, start, end))
+            if count > 1:
+                ends[first] = first + count
+        return ends
+
+    def _word_at(self, words: dict[int, int], keys: list[str], i: int) -> int:
+        """Syllables of the pyvi word at ``i`` when the index holds it as a unit, else 1."""
+        end = words.get(i)
+        if end is None:
+            return 1
+        form = self._form(keys[i:end], [k for k in keys[i:end]])
+        if self._occurs(form):
+            return end - i
+        return 1
+
+    def _occurs(self, form: Form) -> bool:
+        field = "fpair" if form.folded else "pair"
+        pairs = [f"{a} {b}" for a, b in zip(form.words, form.words[1:], strict=False)]
+        try:
+            return all(self.reader.doc_frequency(field, p) > 0 for p in pairs)
+        except (KeyError, ValueError):
+            return False
+
+    def _form(self, sylls: list[str], keys: list[str]) -> Form:
+        if self.exact and not all(has_diacritics(s) for s in sylls if s.isalpha()):
+            return Form(tuple(fold(k) for k in keys), folded=True)
+        return Form(tuple(keys))
+
+    def _concept(self, sylls: list[str], with_names: bool) -> Concept:
+        keys = [syllable_key(s) for s in sylls]
+        forms = [self._form(sylls, keys)]
+        if with_names:
+            for name in alternatives(tuple(keys)):
+                other = [m.group() for m in SYLLABLE_RE.finditer(name)]
+                forms.append(self._form(other, syllable_keys(name)))
+        return Concept(" ".join(sylls), tuple(dict.fromkeys(forms)))

@@ -1,0 +1,88 @@
+"""Known names: partners, places and organisations from the data files.
+
+A name typed in a query is one concept ("Thái Bình Dương", not "Thái" +
+"Bình Dương"), and the other names of the same thing ("Japan" for Nhật Bản,
+"WTO" for Tổ chức Thương mại Thế giới) are alternatives of that concept.
+Names are keyed by their syllable keys (lowercased, tone placement
+normalized), so "Liên Hợp Quốc" and "Liên hợp quốc" are one name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+
+from searchapp.text import fold, syllable_keys
+
+Key = tuple[str, ...]
+
+
+def _data(name: str) -> dict:
+    return tomllib.loads((files("searchapp") / "data" / name).read_text(encoding="utf-8"))
+
+
+def _groups() -> list[list[str]]:
+    """Lists of names that mean the same thing; a lone name is a group of one."""
+    gazetteer = _data("gazetteer.toml")
+    groups = [list(g["names"]) for g in _data("synonyms.toml").get("group", [])]
+    for partner in gazetteer.get("partner", []):
+        groups.append([partner["label"], *partner.get("names", [])])
+        # Capitals and seats of power are names of their own, not of the country.
+        groups.extend([name] for name in partner.get("weak", []))
+    # Vietnam's own names ("Việt Nam", "Hà Nội") are names, but not of one thing.
+    groups.extend([name] for name in gazetteer.get("self", {}).get("names", []))
+    groups.extend([phrase] for phrase in gazetteer.get("blockers", {}).get("phrases", []))
+    return groups
+
+
+@cache
+def name_table() -> dict[Key, str]:
+    """Syllable keys of every known name → the name as written in the data."""
+    table: dict[Key, str] = {}
+    for group in _groups():
+        for name in group:
+            keys = tuple(syllable_keys(name))
+            if keys:
+                table.setdefault(keys, name)
+    return table
+
+
+@cache
+def _alternatives() -> dict[Key, tuple[str, ...]]:
+    table: dict[Key, list[str]] = {}
+    for group in _groups():
+        for name in group:
+            keys = tuple(syllable_keys(name))
+            if not keys:
+                continue
+            others = table.setdefault(keys, [])
+            for other in group:
+                if tuple(syllable_keys(other)) != keys and other not in others:
+                    others.append(other)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def alternatives(keys: Key) -> tuple[str, ...]:
+    """The other names of the thing named by ``keys`` (none when it is not a name)."""
+    return _alternatives().get(tuple(keys), ())
+
+
+def longest_name_at(keys: list[str], start: int, folded: bool = False) -> int:
+    """Length of the longest known name of two or more syllables at ``start`` (0 if none)."""
+    table = _folded_table() if folded else name_table()
+    longest = min(_longest(), len(keys) - start)
+    for size in range(longest, 1, -1):
+        if tuple(keys[start : start + size]) in table:
+            return size
+    return 0
+
+
+@cache
+def _longest() -> int:
+    return max((len(k) for k in name_table()), default=0)
+
+
+@cache
+def _folded_table() -> dict[Key, str]:
+    return {tuple(fold(k) for k in keys): name for keys, name in name_table().items()}
