@@ -278,6 +278,11 @@ class Evaluation:
     def term(self, field: str, text: str) -> _Postings | None:
         return self.engine.postings(self.searcher, field, text)
 
+    def docs_of(self, field: str, text: str):
+        """Sorted docnums of the articles holding a term (empty when none)."""
+        p = self.term(field, text)
+        return p.docs if p is not None else EMPTY_DOCS
+
     def evaluate(self, query) -> _Scored:
         """Every matching document with its score (phrases checked exactly)."""
         done = self._done.get(id(query))

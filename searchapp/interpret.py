@@ -75,14 +75,14 @@ class Interpretation:
         return [c.label for c in self.concepts]
 
 
-def interpret(query: str, reader, restorer: Restorer | None, exact: bool = False) -> Interpretation:
+def interpret(query: str, reader, restorer: Restorer | None, exact: bool = False, docs_of=None) -> Interpretation:
     """Interpret ``query`` against one index reader.
 
     :param restorer: the generation's accent restorer; ``None`` restores nothing.
     :param exact: search the syllables as typed; those without marks match any marks.
     """
     typed = parse_query(query)
-    text = typed.text if exact or restorer is None else _restored_text(typed, reader, restorer)
+    text = typed.text if exact or restorer is None else _restored_text(typed, reader, restorer, docs_of)
     parsed = parse_query(text) if text != typed.text else typed
     builder = _ConceptBuilder(reader, exact)
     concepts = builder.concepts(parsed.items)
@@ -102,7 +102,7 @@ def interpret(query: str, reader, restorer: Restorer | None, exact: bool = False
 # --------------------------------------------------------------------------
 
 
-def _restored_text(parsed: ParsedQuery, reader, restorer: Restorer) -> str:
+def _restored_text(parsed: ParsedQuery, reader, restorer: Restorer, docs_of=None) -> str:
     """The typed text with every unmarked syllable of a clause restored in place."""
     text = parsed.text
     positive = sorted((c for alts in parsed.items for c in alts), key=lambda c: c.span)
@@ -114,7 +114,7 @@ def _restored_text(parsed: ParsedQuery, reader, restorer: Restorer) -> str:
         if not matches or not any(_restorable(m.group()) for m in matches):
             continue
         typed = [m.group() for m in matches]
-        keys = restorer.restore(typed, reader)
+        keys = restorer.restore(typed, reader, docs_of)
         shown = restorer.display(keys, typed, reader)
         for match, form in zip(matches, shown, strict=True):
             if form != match.group():

@@ -19,17 +19,28 @@ A syllable typed with marks is never changed.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from functools import cache
 
+from searchapp.analysis import _pyvi_model
 from searchapp.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 
 # Accented forms considered per folded syllable, the most frequent first.
 MAX_FORMS = 12
-# Weight of the single-syllable distribution when a pair was never seen.
-BACKOFF = 0.4
+# How many articles of a syllable it takes before its pairs are trusted as
+# much as the next syllable's own frequency.
+SMOOTHING = 2.0
+# Extra weight of a pair that the index also holds as a pyvi word.
+WORD_WEIGHT = 0.5
+# Weight of the three-syllable evidence against the pair alone.
+TRIGRAM = 0.6
 # How much more likely another reading must be before a common bare form changes.
-KEEP_BARE = 2.0
+KEEP_BARE = 1.5
+# Bonus (in log units) for a pair or triple of syllables that is a word of
+# pyvi's dictionary ("tuyển dụng", "cựu chiến binh").
+DICTIONARY_BONUS = math.log(3)
 # Bonus (in log units) for a reading that spells a known name.
 NAME_BONUS = 3.0
 
@@ -51,17 +62,26 @@ class Restorer:
         """``(key, document frequency)`` of the accented forms of a folded syllable."""
         return self.forms.get(folded, [])
 
-    def restore(self, typed: list[str], reader) -> list[str]:
-        """Keys of the most likely reading of the typed syllables (same length)."""
+    def restore(self, typed: list[str], reader, docs_of=None) -> list[str]:
+        """Keys of the most likely reading of the typed syllables (same length).
+
+        :param docs_of: ``(field, term) -> sorted docnums``; when given, three
+            syllables in a row are scored by the articles that hold both of
+            their pairs ("cựu chiến" and "chiến binh"), the longer context a
+            reader uses.
+        """
         if not typed:
             return []
         lattice = [self._options(t) for t in typed]
         if all(len(options) == 1 for options in lattice):
             return [options[0] for options in lattice]
-        stats = _Stats(reader, self.docs)
-        capital = [t[:1].isupper() for t in typed]
-        best = _viterbi(lattice, stats, capital)
-        return self._with_names(typed, best, lattice, stats, capital)
+        stats = _Stats(reader, self.docs, docs_of)
+        # Capitals typed somewhere say the user writes names with them, so a
+        # syllable typed in lowercase is probably not a name.
+        uses_capitals = any(t[:1].isupper() for t in typed)
+        case = [_Case(t[:1].isupper(), uses_capitals) for t in typed]
+        best = _viterbi(lattice, stats, case)
+        return self._with_names(typed, best, lattice, stats, case)
 
     def display(self, keys: list[str], typed: list[str], reader) -> list[str]:
         """The keys as they are usually written: "thái lan" → "Thái Lan"."""
@@ -90,7 +110,7 @@ class Restorer:
             forms.append(key)
         return forms
 
-    def _with_names(self, typed, best, lattice, stats, capital) -> list[str]:
+    def _with_names(self, typed, best, lattice, stats, case) -> list[str]:
         """Prefer a known name wherever the typed syllables spell one when folded."""
         out = list(best)
         folded = [fold(syllable_key(t)) for t in typed]
@@ -104,9 +124,9 @@ class Restorer:
                     continue
                 fits = [n for n in names if all(n[j] in lattice[i + j] for j in range(size))]
                 if fits:
-                    current = stats.sequence_score(out[i : i + size], capital[i : i + size])
-                    name = max(fits, key=lambda n: stats.sequence_score(list(n), capital[i : i + size]))
-                    if stats.sequence_score(list(name), capital[i : i + size]) + NAME_BONUS > current:
+                    current = stats.sequence_score(out[i : i + size], case[i : i + size])
+                    name = max(fits, key=lambda n: stats.sequence_score(list(n), case[i : i + size]))
+                    if stats.sequence_score(list(name), case[i : i + size]) + NAME_BONUS > current:
                         out[i : i + size] = list(name)
                     i += size
                     break
@@ -115,13 +135,25 @@ class Restorer:
         return out
 
 
+class _Case:
+    """What the typed case says about a syllable."""
+
+    __slots__ = ("upper", "informative")
+
+    def __init__(self, upper: bool, informative: bool) -> None:
+        self.upper = upper
+        self.informative = informative
+
+
 class _Stats:
     """Document frequencies read through one reader, each looked up once."""
 
-    def __init__(self, reader, docs: int) -> None:
+    def __init__(self, reader, docs: int, docs_of=None) -> None:
         self.reader = reader
         self.docs = docs
+        self.docs_of = docs_of
         self._df: dict[tuple[str, str], int] = {}
+        self._both: dict[tuple[str, str, str], int] = {}
 
     def df(self, field: str, term: str) -> int:
         found = self._df.get((field, term))
@@ -138,47 +170,92 @@ class _Stats:
         total = self.df(field, key)
         return self.df("caps", key) / total if total else 0.0
 
-    def unigram(self, key: str, capital: bool) -> float:
-        score = math.log((self.df("syl", key) + 0.1) / self.docs)
-        if capital:
-            score += math.log((self.df("caps", key) + 0.5) / (self.df("syl", key) + 1.0))
-        return score
+    def case_score(self, key: str, case: _Case) -> float:
+        """How well the typed case fits how ``key`` is usually written."""
+        if not case.informative:
+            return 0.0
+        share = (self.df("caps", key) + 0.5) / (self.df("syl", key) + 1.0)
+        return math.log(min(share, 1.0)) if case.upper else math.log(max(1.0 - share, 0.05))
 
-    def transition(self, left: str, right: str, capital: bool) -> float:
+    def start(self, key: str, case: _Case) -> float:
+        return math.log((self.df("syl", key) + 0.5) / self.docs) + self.case_score(key, case)
+
+    def bigram(self, left: str, right: str) -> float:
+        """log P(right | left): the pair's share of ``left``'s articles, mixed
+        with ``right``'s own share; the pair counts more as ``left`` is seen
+        in more articles.
+
+        A pair the index also holds as a pyvi word ("tuyển dụng") counts
+        extra: a word is what a reader types.
+        """
         pair = self.df("pair", f"{left} {right}")
-        prior = (self.df("syl", right) + 0.1) / self.docs
-        score = math.log((pair + BACKOFF * prior * 10) / (self.df("syl", left) + 10))
-        if capital:
-            score += math.log((self.df("caps", right) + 0.5) / (self.df("syl", right) + 1.0))
+        seen = self.df("syl", left)
+        weight = seen / (seen + SMOOTHING)
+        prior = (self.df("syl", right) + 0.5) / self.docs
+        score = math.log(weight * pair / max(seen, 1) + (1 - weight) * prior + 1e-9)
+        if pair:
+            score += WORD_WEIGHT * math.log1p(self.df("words", f"{left}_{right}"))
+        if f"{left} {right}" in _dictionary()[0]:
+            score += DICTIONARY_BONUS
         return score
 
-    def sequence_score(self, keys: list[str], capital: list[bool]) -> float:
-        score = self.unigram(keys[0], capital[0])
+    def trigram(self, first: str, left: str, right: str) -> float:
+        """log P(right | first left): pairs seen together in articles, then the pair alone."""
+        plain = self.bigram(left, right)
+        bonus = DICTIONARY_BONUS if f"{first} {left} {right}" in _dictionary()[1] else 0.0
+        head = self.df("pair", f"{first} {left}")
+        if self.docs_of is None or not head or not self.df("pair", f"{left} {right}"):
+            return plain + bonus
+        key = (first, left, right)
+        both = self._both.get(key)
+        if both is None:
+            a = self.docs_of("pair", f"{first} {left}")
+            b = self.docs_of("pair", f"{left} {right}")
+            both = self._both[key] = len(np.intersect1d(a, b, assume_unique=True))
+        return math.log(TRIGRAM * both / head + (1 - TRIGRAM) * math.exp(plain)) + bonus
+
+    def sequence_score(self, keys: list[str], case: list[_Case]) -> float:
+        score = self.start(keys[0], case[0])
         for i in range(1, len(keys)):
-            score += self.transition(keys[i - 1], keys[i], capital[i])
+            if i > 1:
+                score += self.trigram(keys[i - 2], keys[i - 1], keys[i])
+            else:
+                score += self.bigram(keys[i - 1], keys[i])
+            score += self.case_score(keys[i], case[i])
         return score
 
 
-def _viterbi(lattice: list[list[str]], stats: _Stats, capital: list[bool]) -> list[str]:
-    """The best path through the candidate forms under pair statistics."""
-    scores = {k: stats.unigram(k, capital[0]) + _bare_bonus(k, lattice[0]) for k in lattice[0]}
-    back: list[dict[str, str]] = []
+def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list[str]:
+    """The best path through the candidate forms, scored over three syllables at a time.
+
+    States are the last two syllables; the score of a step is
+    :meth:`_Stats.trigram` (or the bigram for the second syllable).
+    """
+    first = {(None, k): stats.start(k, case[0]) + _bare_bonus(k, lattice[0]) for k in lattice[0]}
+    scores: dict[tuple[str | None, str], float] = first
+    back: list[dict[tuple[str | None, str], tuple[str | None, str]]] = []
     for i in range(1, len(lattice)):
-        step, links = {}, {}
+        step: dict[tuple[str | None, str], float] = {}
+        links: dict[tuple[str | None, str], tuple[str | None, str]] = {}
         for right in lattice[i]:
-            bonus = _bare_bonus(right, lattice[i])
-            best_left, best = None, -math.inf
-            for left, left_score in scores.items():
-                value = left_score + stats.transition(left, right, capital[i])
-                if value > best:
-                    best_left, best = left, value
-            step[right], links[right] = best + bonus, best_left
+            local = _bare_bonus(right, lattice[i]) + stats.case_score(right, case[i])
+            for state, value in scores.items():
+                before, left = state
+                if before is None:
+                    value += stats.bigram(left, right)
+                else:
+                    value += stats.trigram(before, left, right)
+                new = (left, right)
+                if value + local > step.get(new, -math.inf):
+                    step[new] = value + local
+                    links[new] = state
         scores = step
         back.append(links)
-    last = max(scores, key=scores.get)
-    path = [last]
+    state = max(scores, key=scores.get)
+    path = [state[1]]
     for links in reversed(back):
-        path.append(links[path[-1]])
+        state = links[state]
+        path.append(state[1])
     return path[::-1]
 
 
@@ -216,3 +293,14 @@ def _folded_names() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
         if len(keys) > 1:
             table.setdefault(tuple(fold(k) for k in keys), []).append(keys)
     return table
+
+
+@cache
+def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
+    """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
+    model = _pyvi_model()
+
+    def keys(words) -> frozenset[str]:
+        return frozenset(" ".join(syllable_key(part) for part in word.split(" ")) for word in words)
+
+    return keys(model.bi_grams), keys(model.tri_grams)

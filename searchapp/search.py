@@ -534,9 +534,9 @@ class Searcher:
 
     def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
         reader = searcher.reader()
-        interp = interpret(query, reader, gen.restorer(searcher), exact=exact)
-        built = QueryBuilder(reader, self.config.ranking).build(interp.parsed)
         run = Evaluation(gen.engine_for(searcher, self.weighting), searcher)
+        interp = interpret(query, reader, gen.restorer(searcher), exact=exact, docs_of=run.docs_of)
+        built = QueryBuilder(reader, self.config.ranking).build(interp.parsed)
         return _Plan(interp, built, run, match_terms(interp.concepts))
 
     def _per_page(self, per_page: int | None) -> int:
