@@ -1,25 +1,42 @@
-"""Ranking evaluation on the judged sets (``make eval``, ``make ablation``).
+"""Matching, accent restoration and ranking on the pool (``make eval``, ``make ablation``).
 
 Indexes the four raw-text files of the shared real-article folder (once; the
-index is reused while the files and the schema are unchanged) and reports
-known-item MRR@10 / Recall@10 and topical nDCG@10, each for the query as typed
-and without diacritics. ``--ablation`` runs named ranking configurations side
-by side and lists per-query wins and losses against the default.
+index is reused while the files and the schema are unchanged), then reports:
+
+* **matching**: for the queries of ``bench/sets/matching.jsonl``, typed with
+  and without diacritics, the precision and recall of the whole result set
+  and the precision of the ten newest results, against a truth read from the
+  raw text by ``bench/matching.py`` (never from the engine's index);
+* **restoration**: how often the engine reads a query typed without
+  diacritics back as the person meant it, on the dev sets and on
+  ``bench/sets/restoration.jsonl``, beside a syllable-bigram reference;
+* **ranking**: known-item MRR@10 / Recall@10 and topical nDCG@10, each for the
+  query as typed and without diacritics.
+
+``--only`` runs one part. ``--ablation`` runs named ranking configurations side
+by side and lists per-query wins and losses against the default (ranking only,
+unless ``--only`` names another part).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(BENCH))
+
+from matching import SYLLABLE, Pool, fold, read_articles  # noqa: E402
+from restoration import Score, SyllableBigrams  # noqa: E402
 
 from searchapp.config import load_config  # noqa: E402
 from searchapp.indexer import reindex  # noqa: E402
@@ -33,6 +50,13 @@ RAW_FILES = (
     "articles-crawlnews-2026.jsonl",
 )
 WORK = REPO / ".eval"
+SETS = BENCH / "sets"
+PARTS = ("matching", "restoration", "ranking")
+FORMS = {"query": "as typed", "query_plain": "no accents"}
+# A query scoring below this on any matching figure is listed with examples.
+GOOD_ENOUGH = 0.95
+EXAMPLES = 2
+PAGE = 100  # results per page when the engine has no iterator over all hits
 
 # Named ranking variants for the ablation table: each differs from the
 # default in one rule, so the table shows what each rule is worth.
@@ -48,7 +72,13 @@ ABLATIONS: dict[str, dict] = {
     "synonyms-1.0": {"synonym_weight": 1.0},
     "no-proximity": {"proximity_weight": 0.0},
     "proximity-0.4-s8": {"proximity_weight": 0.4, "proximity_slop": 8},
-    "baseline": {"coverage_power": 0.0, "words_weight": 0.0, "fold_words_weight": 0.0, "synonym_weight": 0.0, "proximity_weight": 0.0},
+    "baseline": {
+        "coverage_power": 0.0,
+        "words_weight": 0.0,
+        "fold_words_weight": 0.0,
+        "synonym_weight": 0.0,
+        "proximity_weight": 0.0,
+    },
 }
 
 
@@ -72,9 +102,243 @@ def load_jsonl(name: str) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def load_set(name: str) -> list[dict]:
+    """One of our own query sets; a hand edit that left query_plain stale is refused."""
+    with (SETS / name).open(encoding="utf-8") as fh:
+        items = [json.loads(line) for line in fh if line.strip()]
+    for item in items:
+        if item["query_plain"] != fold(item["query"]):
+            raise SystemExit(f"{name} {item['qid']}: query_plain should be {fold(item['query'])!r}")
+    return items
+
+
+def load_pool() -> Pool:
+    started = time.perf_counter()
+    pool = Pool(read_articles(SHARED / "corpus-real" / name for name in RAW_FILES))
+    print(f"pool: {len(pool.articles):,} articles read ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return pool
+
+
+# -- calling the engine ----------------------------------------------------
+# The search core is being rewritten, so options it does not take yet are
+# dropped rather than failing, and missing attributes read as "not there".
+
+
+def search(searcher: Searcher, query: str, **options):
+    accepted = inspect.signature(searcher.search).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        options = {k: v for k, v in options.items() if k in accepted}
+    return searcher.search(query, **options)
+
+
+def result_set(searcher: Searcher, query: str) -> tuple[list[str], str | None]:
+    """Every article the engine returns for the query, once each, same stories not grouped;
+    and the query as the engine searched it."""
+    if hasattr(searcher, "iter_hits"):
+        stream = searcher.iter_hits(query, sort="relevance", snippets=False)
+        ids, searched_as = [hit.id for hit in stream], getattr(stream, "interpreted", None) or None
+    else:
+        ids, searched_as = paged_result_ids(searcher, query), interpreted(searcher, query)
+    unique = list(dict.fromkeys(ids))
+    if len(unique) < len(ids):
+        print(f"warning: {query!r} returned {len(ids) - len(unique)} articles twice", file=sys.stderr)
+    return unique, searched_as
+
+
+def paged_result_ids(searcher: Searcher, query: str) -> list[str]:
+    # Newest first, because relevance pages are re-ranked at a depth that
+    # grows with the page, so they overlap and skip; date order is stable.
+    per_page = min(PAGE, searcher.config.max_per_page)
+    ids: list[str] = []
+    page = 1
+    while True:
+        result = search(searcher, query, page=page, per_page=per_page, snippets=False, sort="newest", group=False)
+        ids.extend(hit.id for hit in result.hits)
+        if not result.hits or len(ids) >= result.total:
+            return ids
+        page += 1
+
+
+def newest_ids(searcher: Searcher, query: str, k: int = 10) -> list[str]:
+    result = search(searcher, query, per_page=k, snippets=False, sort="newest", group=False)
+    return [hit.id for hit in result.hits]
+
+
 def ranked_ids(searcher: Searcher, query: str, k: int = 10) -> list[str]:
-    result = searcher.search(query, per_page=k, snippets=False)
-    return [h.id for h in result.hits]
+    """The first k ids as a reader sees them: full matches, then the partial ones."""
+    result = search(searcher, query, per_page=k, snippets=False)
+    partial = getattr(result, "partial", None) or []
+    return ([h.id for h in result.hits] + [p.id for p in partial])[:k]
+
+
+def interpreted(searcher: Searcher, query: str) -> str | None:
+    """The query as the engine searched it, or None if the engine does not say."""
+    # No query is ever read as nothing, so an empty value means "not reported".
+    return getattr(search(searcher, query, per_page=1, snippets=False), "interpreted", None) or None
+
+
+# -- matching --------------------------------------------------------------
+
+
+@dataclass
+class MatchOutcome:
+    qid: str
+    query: str
+    concepts: list[list[str]]
+    returned: list[str]
+    truth: set[str]
+    newest: list[str]
+    searched_as: str | None
+
+    @property
+    def overlap(self) -> int:
+        return len(self.truth.intersection(self.returned))
+
+    @property
+    def precision(self) -> float:
+        return share_true(self.returned, self.truth)
+
+    @property
+    def recall(self) -> float:
+        return self.overlap / len(self.truth) if self.truth else 1.0
+
+    @property
+    def newest_precision(self) -> float:
+        return share_true(self.newest, self.truth)
+
+    @property
+    def figures(self) -> tuple[float, float, float]:
+        return self.precision, self.recall, self.newest_precision
+
+
+def share_true(ids: list[str], truth: set[str]) -> float:
+    # Returning nothing is only right when nothing should match.
+    if not ids:
+        return 0.0 if truth else 1.0
+    return sum(1 for d in ids if d in truth) / len(ids)
+
+
+def evaluate_matching(searcher: Searcher, pool: Pool, items: list[dict]) -> dict[str, list[MatchOutcome]]:
+    out: dict[str, list[MatchOutcome]] = {field: [] for field in FORMS}
+    for item in items:
+        truth = pool.truth(item["concepts"])
+        for field in FORMS:
+            query = item[field]
+            returned, searched_as = result_set(searcher, query)
+            out[field].append(
+                MatchOutcome(
+                    qid=item["qid"],
+                    query=query,
+                    concepts=item["concepts"],
+                    returned=returned,
+                    truth=truth,
+                    newest=newest_ids(searcher, query),
+                    searched_as=searched_as,
+                )
+            )
+    return out
+
+
+def macro(outcomes: list[MatchOutcome]) -> tuple[float, float, float]:
+    n = len(outcomes)
+    return tuple(sum(o.figures[i] for o in outcomes) / n for i in range(3))  # type: ignore[return-value]
+
+
+def print_matching(results: dict[str, list[MatchOutcome]], pool: Pool) -> None:
+    n = len(results["query"])
+    print(f"matching: {n} queries (bench/sets/matching.jsonl), macro averages, truth read from the raw text")
+    print(f"{'form':<12} {'P(set)':>7} {'R(set)':>7} {'P@10 newest':>12}")
+    for field, label in FORMS.items():
+        p, r, p10 = macro(results[field])
+        print(f"{label:<12} {p:7.3f} {r:7.3f} {p10:12.3f}")
+    weak = [(field, o) for field in FORMS for o in results[field] if min(o.figures) < GOOD_ENOUGH]
+    if weak:
+        print(f"\nqueries below {GOOD_ENOUGH} on any figure:")
+    for field, o in sorted(weak, key=lambda pair: (pair[1].qid, pair[0])):
+        print_weak(field, o, pool)
+
+
+def print_weak(field: str, o: MatchOutcome, pool: Pool) -> None:
+    searched = f" searched as {o.searched_as!r}" if o.searched_as not in (None, o.query) else ""
+    print(
+        f"  {o.qid} [{FORMS[field]}] {o.query!r}{searched}: P {o.precision:.2f} R {o.recall:.2f} "
+        f"P@10new {o.newest_precision:.2f}; returned {len(o.returned)}, truth {len(o.truth)}, overlap {o.overlap}"
+    )
+    false_positives = [d for d in o.returned if d not in o.truth][:EXAMPLES]
+    false_negatives = sorted(o.truth.difference(o.returned))[:EXAMPLES]
+    for doc in false_positives:
+        lacks = pool.missing(doc, o.concepts)
+        print(f"      false +  {doc}: lacks {' + '.join(lacks)}; {near_miss(pool, doc, lacks[0])}")
+    for doc in false_negatives:
+        # Where each concept is, so a missed phrase or a missed pair of concepts shows.
+        places = (pool.snippet(doc, first_present_form(pool, doc, c), width=30) for c in o.concepts)
+        print(f"      false -  {doc}: {' / '.join(places)}")
+
+
+def near_miss(pool: Pool, doc: str, surface: str) -> str:
+    """What an accent-insensitive or word-by-word engine probably matched instead."""
+    found = pool.snippet(doc, surface, folded=True)
+    if found:
+        return f"unaccented: {found}"
+    for syllable in SYLLABLE.findall(surface):
+        found = pool.snippet(doc, syllable, folded=True)
+        if found:
+            return f"only {syllable!r}: {found}"
+    return "none of it"
+
+
+def first_present_form(pool: Pool, doc: str, concept: list[str]) -> str:
+    return next((form for form in concept if pool.holds(doc, [form])), concept[0])
+
+
+# -- restoration -----------------------------------------------------------
+
+
+def restoration_sets() -> dict[str, list[dict]]:
+    return {
+        "dev plain (known-item + topical)": load_jsonl("dev-queries.jsonl") + load_jsonl("topical-dev.jsonl"),
+        "own plain (bench/sets/restoration.jsonl)": load_set("restoration.jsonl"),
+    }
+
+
+def evaluate_restoration(searcher: Searcher, bigrams: SyllableBigrams) -> dict[str, dict]:
+    out = {}
+    for name, items in restoration_sets().items():
+        engine, reference, misses = Score(), Score(), []
+        engine_says = True
+        for item in items:
+            plain, wanted = item["query_plain"], item["query"]
+            got = interpreted(searcher, plain)
+            if got is None:
+                engine_says = False
+            elif not engine.add(got, wanted):
+                misses.append(("engine", item["qid"], wanted, got))
+            guess = bigrams.restore(plain)
+            if not reference.add(guess, wanted):
+                misses.append(("bigram", item["qid"], wanted, guess))
+        out[name] = {
+            "queries": len(items),
+            "engine": engine if engine_says else None,
+            "bigram": reference,
+            "misses": misses,
+        }
+    return out
+
+
+def print_restoration(results: dict[str, dict]) -> None:
+    print("restoration of queries typed without accents (exact query / syllables right)")
+    print(f"{'set':<42} {'n':>3} {'engine':>13} {'bigram ref':>13}")
+    for name, res in results.items():
+        engine = res["engine"]
+        shown = f"{engine.exact_share:.3f} / {engine.syllable_share:.3f}" if engine else "n/a"
+        ref = res["bigram"]
+        print(f"{name:<42} {res['queries']:>3} {shown:>13} {ref.exact_share:.3f} / {ref.syllable_share:.3f}")
+    for res in results.values():
+        for who, qid, wanted, got in res["misses"]:
+            print(f"  {who:<6} {qid}: {got!r}, meant {wanted!r}")
+
+
+# -- ranking ---------------------------------------------------------------
 
 
 def known_item(searcher: Searcher, items: list[dict], field: str) -> tuple[float, float, dict]:
@@ -109,11 +373,11 @@ def topical(searcher: Searcher, items: list[dict], field: str) -> tuple[float, d
     return total / len(items), per_query, unjudged
 
 
-def evaluate(config) -> dict:
+def evaluate_ranking(config) -> dict:
     searcher = Searcher(config)
     known, topics = load_jsonl("dev-queries.jsonl"), load_jsonl("topical-dev.jsonl")
     out = {}
-    for field in ("query", "query_plain"):
+    for field in FORMS:
         mrr, recall, per_known = known_item(searcher, known, field)
         score, per_topic, unjudged = topical(searcher, topics, field)
         out[field] = {
@@ -127,8 +391,8 @@ def evaluate(config) -> dict:
 
 
 def print_table(rows: dict[str, dict]) -> None:
-    header = f"{'config':<16} {'MRR@10':>7} {'MRR@10':>7} {'R@10':>5} {'R@10':>5} {'nDCG@10':>8} {'nDCG@10':>8} {'unjudged':>9}"
-    print(header)
+    print(f"{'config':<16} {'MRR@10':>7} {'MRR@10':>7} {'R@10':>5} {'R@10':>5} {'nDCG@10':>8} {'nDCG@10':>8}", end="")
+    print(f" {'unjudged':>9}")
     print(f"{'':<16} {'acc':>7} {'plain':>7} {'acc':>5} {'plain':>5} {'acc':>8} {'plain':>8} {'acc/plain':>9}")
     for name, res in rows.items():
         a, p = res["query"], res["query_plain"]
@@ -139,7 +403,7 @@ def print_table(rows: dict[str, dict]) -> None:
 
 
 def print_diffs(name: str, res: dict, base: dict) -> None:
-    for field in ("query", "query_plain"):
+    for field in FORMS:
         wins, losses = [], []
         for qid, score in res[field]["per_query"].items():
             delta = score - base[field]["per_query"][qid]
@@ -150,8 +414,41 @@ def print_diffs(name: str, res: dict, base: dict) -> None:
         print(f"  {name} [{field}] wins: {', '.join(wins) or '-'}; losses: {', '.join(losses) or '-'}")
 
 
+# -- command line ----------------------------------------------------------
+
+
+def as_json(matching: dict | None, restoration: dict | None, ranking: dict | None) -> dict:
+    out: dict = {}
+    if matching:
+        out["matching"] = {
+            field: dict(zip(("precision", "recall", "newest_precision"), macro(outcomes), strict=True))
+            for field, outcomes in matching.items()
+        }
+    if restoration:
+        out["restoration"] = {
+            name: {
+                who: None if res[who] is None else {"exact": res[who].exact_share, "syllables": res[who].syllable_share}
+                for who in ("engine", "bigram")
+            }
+            for name, res in restoration.items()
+        }
+    if ranking:
+        out["ranking"] = {
+            k: {f: {m: v for m, v in r[f].items() if m != "per_query"} for f in r} for k, r in ranking.items()
+        }
+    return out
+
+
+def timed(label: str, work):
+    started = time.perf_counter()
+    result = work()
+    print(f"{label}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return result
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=PARTS, help="run one part")
     parser.add_argument("--ablation", action="store_true", help="compare named ranking configurations")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation index")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -159,20 +456,39 @@ def main() -> int:
     if not (SHARED / "eval").is_dir():
         print(f"The judged sets are not at {SHARED}/eval; set SEARCHAPP_SHARED. Nothing to evaluate.")
         return 0
+    parts = [args.only] if args.only else (["ranking"] if args.ablation else list(PARTS))
     config = prepare_index(args.rebuild)
-    rows = {}
-    names = ABLATIONS if args.ablation else {"default": {}}
-    for name, changes in names.items():
-        variant = replace(config, ranking=replace(config.ranking, **changes))
-        rows[name] = evaluate(variant)
+    matching = restoration = ranking = None
+    if "matching" in parts or "restoration" in parts:
+        pool = load_pool()
+        searcher = Searcher(config)
+    if "matching" in parts:
+        items = load_set("matching.jsonl")
+        matching = timed("matching", lambda: evaluate_matching(searcher, pool, items))
+    if "restoration" in parts:
+        bigrams = timed("bigram counts", lambda: SyllableBigrams(pool.phrases.values()))
+        restoration = timed("restoration", lambda: evaluate_restoration(searcher, bigrams))
+    if "ranking" in parts:
+        names = ABLATIONS if args.ablation else {"default": {}}
+        ranking = {}
+        for name, changes in names.items():
+            variant = replace(config, ranking=replace(config.ranking, **changes))
+            ranking[name] = timed(f"ranking {name}", lambda variant=variant: evaluate_ranking(variant))
     if args.json:
-        print(json.dumps({k: {f: {m: v for m, v in r[f].items() if m != "per_query"} for f in r} for k, r in rows.items()}))
+        print(json.dumps(as_json(matching, restoration, ranking), ensure_ascii=False))
         return 0
-    print_table(rows)
-    if args.ablation:
-        for name, res in rows.items():
-            if name != "default":
-                print_diffs(name, res, rows["default"])
+    if matching:
+        print_matching(matching, pool)
+        print()
+    if restoration:
+        print_restoration(restoration)
+        print()
+    if ranking:
+        print_table(ranking)
+        if args.ablation:
+            for name, res in ranking.items():
+                if name != "default":
+                    print_diffs(name, res, ranking["default"])
     return 0
 
 
