@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from searchapp.analysis import segment
 from searchapp.names import alternatives, longest_name_at
 from searchapp.querylang import Clause, ParsedQuery, parse_query
-from searchapp.restore import Restorer
+from searchapp.restore import Restorer, _dictionary
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
 
 
+# Capitalised syllables that pyvi joins are one name only when they stand
+# together in at least this share of the articles of the rarer one.
+COHESION = 0.3
 # Syllables restored per query, at most.
 MAX_RESTORED = 64
 
@@ -188,7 +191,7 @@ class _ConceptBuilder:
         while i < len(sylls):
             size = longest_name_at(folded if plain else keys, i, folded=plain)
             if not size:
-                size = self._word_at(words, keys, i)
+                size = self._word_at(words, sylls, keys, i)
             pieces.append((i, i + size))
             i += size
         return [self._concept(sylls[a:b], with_names=True) for a, b in pieces]
@@ -211,15 +214,34 @@ class _ConceptBuilder:
                 ends[first] = first + count
         return ends
 
-    def _word_at(self, words: dict[int, int], keys: list[str], i: int) -> int:
+    def _word_at(self, words: dict[int, int], sylls: list[str], keys: list[str], i: int) -> int:
         """Syllables of the pyvi word at ``i`` when the index holds it as a unit, else 1."""
         end = words.get(i)
         if end is None:
             return 1
         form = self._form(keys[i:end], [k for k in keys[i:end]])
-        if self._occurs(form):
-            return end - i
-        return 1
+        if not self._occurs(form):
+            return 1
+        if all(s[:1].isupper() for s in sylls[i:end]) and not self._cohesive(form):
+            return 1  # names side by side ("Nga Ukraine", "Putin Trump"), not one name
+        return end - i
+
+    def _cohesive(self, form: Form) -> bool:
+        """True when the syllables stand together in a good share of the
+        articles of the rarer one: "Donald Trump" does, "Nga Ukraine" does not.
+        A word of pyvi's dictionary always counts as one."""
+        if " ".join(form.words) in _dictionary()[0] | _dictionary()[1]:
+            return True
+        field_name = "fold" if form.folded else "syl"
+        pair_field = "fpair" if form.folded else "pair"
+        try:
+            rarest = min(self.reader.doc_frequency(field_name, w) for w in form.words)
+            together = min(
+                self.reader.doc_frequency(pair_field, f"{a} {b}") for a, b in zip(form.words, form.words[1:], strict=False)
+            )
+        except (KeyError, ValueError):
+            return False
+        return rarest > 0 and together >= COHESION * rarest
 
     def _occurs(self, form: Form) -> bool:
         field = "fpair" if form.folded else "pair"

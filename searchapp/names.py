@@ -13,7 +13,7 @@ import tomllib
 from functools import cache
 from importlib.resources import files
 
-from searchapp.text import fold, syllable_keys
+from searchapp.text import fold, has_diacritics, syllable_keys
 
 Key = tuple[str, ...]
 
@@ -27,13 +27,24 @@ def _groups() -> list[list[str]]:
     gazetteer = _data("gazetteer.toml")
     groups = [list(g["names"]) for g in _data("synonyms.toml").get("group", [])]
     for partner in gazetteer.get("partner", []):
-        groups.append([partner["label"], *partner.get("names", [])])
+        names = partner.get("names", [])
+        # The label and the partner's foreign names ("Japan") are one thing;
+        # the other names are evidence for tagging, not equivalents: "Đông
+        # Đức" is not all of Germany, "Ủy ban châu Âu" is not the EU.
+        groups.append([partner["label"], *(n for n in names if _is_foreign_name(n))])
+        groups.extend([n] for n in names if not _is_foreign_name(n))
         # Capitals and seats of power are names of their own, not of the country.
         groups.extend([name] for name in partner.get("weak", []))
     # Vietnam's own names ("Việt Nam", "Hà Nội") are names, but not of one thing.
     groups.extend([name] for name in gazetteer.get("self", {}).get("names", []))
     groups.extend([phrase] for phrase in gazetteer.get("blockers", {}).get("phrases", []))
     return groups
+
+
+def _is_foreign_name(name: str) -> bool:
+    # A Latin-script name without Vietnamese marks and of a real word's
+    # length ("Japan", "United States"), not a code ("JP").
+    return not has_diacritics(name) and len(name) >= 4 and not name.isupper()
 
 
 @cache
