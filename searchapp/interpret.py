@@ -21,15 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchapp.analysis import segment
-from searchapp.names import alternatives, longest_name_at
+from searchapp.names import alternatives, longest_name_at, name_table
 from searchapp.querylang import Clause, ParsedQuery, parse_query
 from searchapp.restore import Restorer, _dictionary
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
 
 
-# Capitalised syllables that pyvi joins are one name only when they stand
-# together in at least this share of the articles of the rarer one.
-COHESION = 0.3
+# Capitalised syllables that pyvi joins are one name unless they stand
+# together in less than this share of the articles of the rarer one.
+COHESION = 0.05
 # Syllables restored per query, at most.
 MAX_RESTORED = 64
 
@@ -222,15 +222,18 @@ class _ConceptBuilder:
         form = self._form(keys[i:end], [k for k in keys[i:end]])
         if not self._occurs(form):
             return 1
-        if all(s[:1].isupper() for s in sylls[i:end]) and not self._cohesive(form):
+        if all(s[:1].isupper() for s in sylls[i:end]) and self._side_by_side(form):
             return 1  # names side by side ("Nga Ukraine", "Putin Trump"), not one name
         return end - i
 
-    def _cohesive(self, form: Form) -> bool:
-        """True when the syllables stand together in a good share of the
-        articles of the rarer one: "Donald Trump" does, "Nga Ukraine" does not.
-        A word of pyvi's dictionary always counts as one."""
+    def _side_by_side(self, form: Form) -> bool:
+        """True when capitalised syllables that pyvi joined are separate names:
+        each is a known name of its own ("Nga Ukraine"), or they seldom stand
+        together compared with the rarer one ("Putin Trump"). A word of
+        pyvi's dictionary is always one."""
         if " ".join(form.words) in _dictionary()[0] | _dictionary()[1]:
+            return False
+        if all((w,) in name_table() for w in form.words):
             return True
         field_name = "fold" if form.folded else "syl"
         pair_field = "fpair" if form.folded else "pair"
@@ -241,7 +244,7 @@ class _ConceptBuilder:
             )
         except (KeyError, ValueError):
             return False
-        return rarest > 0 and together >= COHESION * rarest
+        return together < COHESION * rarest
 
     def _occurs(self, form: Form) -> bool:
         field = "fpair" if form.folded else "pair"

@@ -40,7 +40,10 @@ def test_reindex_search_stats(runner, project):
     assert "Việt Nam và Nhật Bản" in result.output and "1 results" in result.output
     result = run(runner, config, "search", "--json", "--partner", "Japan", "Biển Đông")
     data = json.loads(result.output)
-    assert set(data) == {"ok", "query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion", "timeline"}
+    assert set(data) == {
+        *("ok", "query", "total", "page", "per_page", "pages", "took_ms", "interpreted", "concepts"),
+        *("hits", "partial", "facets", "suggestion", "timeline"),
+    }
     assert data["hits"][0]["id"] == "a" and "<mark>" in data["hits"][0]["snippet"]
     assert "Articles: 1" in run(runner, config, "stats").output
 

@@ -51,9 +51,11 @@ def test_unaccented_query_matches_folded_text(tiny):
 
 
 def test_accented_query_does_not_match_other_accents(tiny):
-    # "Lào" must not find "lao động"; unaccented "lao" may find both.
+    # "Lào" must not find "lao động"; unaccented "lao" is read one way, or
+    # matches any accents when searched exactly as typed.
     assert top(tiny, "Lào") == ["lao"]
-    assert set(top(tiny, "lao")) == {"lao", "laodong"}
+    assert len(top(tiny, "lao")) == 1
+    assert set(top(tiny, "lao", exact=True)) == {"lao", "laodong"}
 
 
 def test_mixed_accents_fold_only_the_bare_syllables(tiny):
@@ -69,7 +71,7 @@ def test_exclusion_or_and_field_filters(tiny):
 
 def test_snippets_mark_matches_with_escaped_text(tiny):
     hit = tiny.search("bien dong").hits[0]
-    assert "<mark>Biển</mark> <mark>Đông</mark>" in hit.snippet
+    assert "<mark>Biển Đông</mark>" in hit.snippet
 
 
 def test_facets_count_matching_articles_and_filters_narrow(tiny):
@@ -115,16 +117,28 @@ def test_bad_parameters_raise_query_error(tiny, kwargs):
         tiny.search("Việt Nam", **kwargs)
 
 
-def test_unaccented_query_suggests_accents(tiny):
-    assert tiny.search("bien dong").suggestion == "biển đông"
-    assert tiny.search("Biển Đông").suggestion is None
+def test_unaccented_query_is_read_with_its_accents(tiny):
+    result = tiny.search("bien dong")
+    assert result.interpreted == "Biển Đông" and result.restored
+    assert result.concepts == ["Biển Đông"]
+    assert result.suggestion is None
+    assert tiny.search("Biển Đông").restored is False
+
+
+def test_misspelled_syllable_suggests_a_reading_that_finds_articles(tiny):
+    result = tiny.search("Bien Dongg")
+    assert result.total == 0
+    assert result.suggestion == "Biển Đông"
+    assert [(h.id, h.missing) for h in result.partial] == [("bien", ["Dongg"])]
+    assert tiny.search("ASEN").suggestion == "ASEAN"
+    assert tiny.search("zzqqxx").suggestion is None
 
 
 def test_article_and_highlighted_article(tiny):
     assert tiny.article("nhat")["partners"] == ["JP"]
     assert tiny.article("missing") is None
     _, title_html, body_html = tiny.highlighted_article("bien", "bien dong")
-    assert title_html == "Tình hình <mark>Biển</mark> <mark>Đông</mark>"
+    assert title_html == "Tình hình <mark>Biển Đông</mark>"
 
 
 def test_sample_corpus_ranks_topical_article_first(sample_config):
@@ -189,16 +203,21 @@ def test_same_story_from_two_outlets_shows_once(tmp_path):
     assert len(searcher.search("Việt Nam Hoa Kỳ", group=False).hits) == 3
 
 
-def test_unaccented_snippet_marks_the_pair_not_stray_folds():
+def test_snippet_marks_whole_concepts_never_lone_syllables():
     from searchapp.highlight import snippet
-    from searchapp.ranking import MatchTerms
+    from searchapp.interpret import Concept, Form
+    from searchapp.ranking import match_terms
 
-    text = "Hoạt động của tàu tại Biển Đông, đồng thời hai bên trao đổi."
-    html = snippet(text, MatchTerms(set(), {"bien", "dong"}))
-    assert "<mark>Biển</mark> <mark>Đông</mark>" in html
+    text = "Hoạt động của tàu tại Biển Đông, đồng thời Trung Đông và biển. Đông"
+    exact = match_terms([Concept("Biển Đông", (Form(("biển", "đông")),))])
+    html = snippet(text, exact)
+    assert html.count("<mark>") == 1 and "<mark>Biển Đông</mark>" in html
+    folded = match_terms([Concept("bien dong", (Form(("bien", "dong"), folded=True),))])
+    html = snippet(text, folded)
+    assert "<mark>Biển Đông</mark>" in html
     assert "<mark>động</mark>" not in html and "<mark>đồng</mark>" not in html
-    # Alone, a folded word is still marked.
-    assert "<mark>động</mark>" in snippet("Chỉ có động ở đây", MatchTerms(set(), {"dong"}))
+    # A sentence break between the syllables: not the concept.
+    assert "<mark>" not in snippet("ra biển. Đông", exact)
 
 
 @pytest.mark.parametrize(
@@ -206,19 +225,17 @@ def test_unaccented_snippet_marks_the_pair_not_stray_folds():
     ["Biển Đông", "bien dong", '"Biển Đông" Nhật Bản', "quan hệ Việt Nam Nhật Bản", "Japan", "hợp tác -Trung"],
 )
 def test_vectorised_ranking_scores_like_whoosh(sample_config, query):
-    """The numpy evaluation gives Whoosh's own scores and order (unlimited search)."""
-    from searchapp.querylang import parse_query
-    from searchapp.ranking import QueryBuilder
-
+    """The numpy evaluation gives Whoosh's own result set, scores and order (unlimited search)."""
     searcher = Searcher(sample_config)
     result = searcher.search(query, per_page=5, group=False)
     gen, whoosh_searcher = searcher._open()
-    built = QueryBuilder(whoosh_searcher.reader(), sample_config.ranking).build(parse_query(query))
+    plan = searcher._plan(gen, whoosh_searcher, query, exact=False)
+    built = plan.built
     if built.query is None:
         return
-    matching = set(built.matching.docs(whoosh_searcher))
-    if built.excluded is not None:
-        matching -= set(built.excluded.docs(whoosh_searcher))
+    matching = set(plan.matching.docs(whoosh_searcher))
+    if plan.excluded is not None:
+        matching -= set(plan.excluded.docs(whoosh_searcher))
     assert result.total == len(matching)
     scores = {h.docnum: h.score for h in whoosh_searcher.search(built.query, limit=None) if h.docnum in matching}
     for hit in result.hits:
