@@ -267,7 +267,7 @@ def check(obj: _Context) -> None:
     config = obj.config
     if not config.corpus_path.is_dir():
         raise click.ClickException(f"corpus folder {config.corpus_path} does not exist")
-    good, errors, warnings = check_corpus(config.corpus_path)
+    good, errors, warnings = check_corpus(config.corpus_path, config.max_file_mb)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     for warning in warnings:

@@ -232,7 +232,7 @@ def _read_file(path: Path, rel: str, known, mapper, max_bytes: int) -> Iterator[
     except ArticleError as exc:
         yield exc
     except ValueError as exc:
-        yield ArticleError(rel, str(exc))
+        yield ArticleError(rel, str(exc), getattr(exc, "line", None))
 
 
 _FILE_KINDS = (
@@ -247,8 +247,8 @@ _FILE_KINDS = (
 def _not_regular(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
-    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
-    return f"not a regular file ({kind}); skipped"
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "something else")
+    return f"not a regular file but {kind}; skipped"
 
 
 def read_bounded(path: Path, max_bytes: int) -> bytes:
@@ -307,14 +307,22 @@ def relative_id(path: Path, root: Path) -> str:
         return Path(path).name
 
 
-class MixedEncoding(ValueError):
+class LineError(ValueError):
+    """A problem at a known line of the file."""
+
+    def __init__(self, message: str, line: int) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+class MixedEncoding(LineError):
     """Mostly UTF-8, with bytes that are not: two encodings in one file."""
 
     def __init__(self, line: int) -> None:
-        self.line = line
         super().__init__(
-            f"mixed encodings: UTF-8 text with bytes that are not UTF-8 (first on line {line}); "
-            "save the whole file as UTF-8"
+            "mixed encodings: part UTF-8, part not (the first byte that is not is on this line); "
+            "save the whole file as UTF-8",
+            line,
         )
 
 
@@ -339,7 +347,7 @@ def decode_bytes(raw: bytes) -> tuple[str, str | None]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if _utf8_score(raw) >= _MIXED_SCORE:
+        if b"\x00" not in raw and _is_mixed(raw):
             raise MixedEncoding(raw.count(b"\n", 0, exc.start) + 1) from None
         return _decode_legacy(raw), "decoded as Windows-1258 (not UTF-8)"
     if _looks_binary(text):
@@ -360,8 +368,22 @@ _UTF8_LONG_RE = re.compile(b"[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}
 _MIXED_SCORE = 3
 
 
-def _utf8_score(raw: bytes) -> int:
-    return len(_UTF8_TWO_RE.findall(raw)) + 2 * len(_UTF8_LONG_RE.findall(raw))
+def _is_mixed(raw: bytes) -> bool:
+    """Partly UTF-8: more UTF-8 sequences than Windows-1258 ever forms by
+    chance, in bytes that are text (random bytes hold control bytes, or
+    hardly any ASCII, and few UTF-8 sequences)."""
+    two, long = _UTF8_TWO_RE.findall(raw), _UTF8_LONG_RE.findall(raw)
+    if len(two) + 2 * len(long) < _MIXED_SCORE:
+        return False
+    high = len(raw) - len(raw.translate(None, _HIGH_BYTES))
+    if 2 * len(two) + sum(map(len, long)) >= high / 2:
+        return True
+    controls = len(raw) - len(raw.translate(None, _CONTROL_BYTES))
+    return controls == 0 and high <= len(raw) / 2
+
+
+_HIGH_BYTES = bytes(range(128, 256))
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
 
 
 def _looks_binary(text: str) -> bool:
@@ -524,8 +546,11 @@ def _parse_markdown(text: str) -> tuple[dict[str, Any], list[str]]:
     try:
         meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.MarkedYAMLError as exc:
-        line = f" on line {exc.problem_mark.line + 2}" if exc.problem_mark else ""
-        raise ValueError(f"malformed front matter{line} ({exc.problem or exc.__class__.__name__})") from exc
+        message = f"malformed front matter ({exc.problem or exc.__class__.__name__})"
+        if exc.problem_mark is None:
+            raise ValueError(message) from exc
+        # The mark counts from 0 within the block, which starts after the "---" line.
+        raise LineError(message, exc.problem_mark.line + 2) from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"malformed front matter ({exc.__class__.__name__})") from exc
     except RecursionError:
