@@ -181,7 +181,8 @@ class _ConceptBuilder:
         """Concepts of syllables typed one after another: names, words, syllables."""
         if not clauses:
             return []
-        sylls = [c.text for c in clauses]
+        # One syllable each, without what surrounds it ("22%" is the syllable "22").
+        sylls = [SYLLABLE_RE.search(c.text).group() for c in clauses]
         keys = [syllable_key(s) for s in sylls]
         folded = [fold(k) for k in keys]
         plain = self.exact and not all(has_diacritics(s) for s in sylls)
