@@ -7,7 +7,9 @@ pair is written with capitals (the ``caps`` field). The reading is the best
 path through the candidate forms (Viterbi over pair statistics, with the
 single-syllable ones as back-off), with three kinds of knowledge added on top:
 
-* names from the gazetteer and the synonym lists ("thai lan" → Thái Lan);
+* words and names: a pair or triple that is a word of pyvi's dictionary or
+  part of a name from the gazetteer and the synonym lists ("thai lan" →
+  Thái Lan, "cuu chien binh" → cựu chiến binh) is preferred;
 * capitals: a syllable typed with a capital prefers forms written with one
   ("Lao" → Lào, "lao dong" → lao động);
 * a bare form that is itself common is kept unless another reading is clearly
@@ -19,9 +21,9 @@ A syllable typed with marks is never changed.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
-from functools import cache
 
 from searchapp.analysis import _pyvi_model
 from searchapp.names import name_table
@@ -39,10 +41,8 @@ TRIGRAM = 0.6
 # How much more likely another reading must be before a common bare form changes.
 KEEP_BARE = 1.5
 # Bonus (in log units) for a pair or triple of syllables that is a word of
-# pyvi's dictionary ("tuyển dụng", "cựu chiến binh").
+# pyvi's dictionary ("tuyển dụng", "cựu chiến binh") or part of a known name.
 DICTIONARY_BONUS = math.log(3)
-# Bonus (in log units) for a reading that spells a known name.
-NAME_BONUS = 3.0
 
 
 class Restorer:
@@ -80,8 +80,7 @@ class Restorer:
         # syllable typed in lowercase is probably not a name.
         uses_capitals = any(t[:1].isupper() for t in typed)
         case = [_Case(t[:1].isupper(), uses_capitals) for t in typed]
-        best = _viterbi(lattice, stats, case)
-        return self._with_names(typed, best, lattice, stats, case)
+        return _viterbi(lattice, stats, case)
 
     def display(self, keys: list[str], typed: list[str], reader) -> list[str]:
         """The keys as they are usually written: "thái lan" → "Thái Lan"."""
@@ -106,33 +105,9 @@ class Restorer:
         if has_diacritics(typed) or not typed.isalpha():
             return [key]
         forms = [k for k, _ in self.candidates(fold(key))[:MAX_FORMS]]
-        if key not in forms:
-            forms.append(key)
-        return forms
-
-    def _with_names(self, typed, best, lattice, stats, case) -> list[str]:
-        """Prefer a known name wherever the typed syllables spell one when folded."""
-        out = list(best)
-        folded = [fold(syllable_key(t)) for t in typed]
-        i = 0
-        table = _folded_names()
-        longest = max((len(k) for k in table), default=0)
-        while i < len(typed):
-            for size in range(min(longest, len(typed) - i), 1, -1):
-                names = table.get(tuple(folded[i : i + size]))
-                if not names:
-                    continue
-                fits = [n for n in names if all(n[j] in lattice[i + j] for j in range(size))]
-                if fits:
-                    current = stats.sequence_score(out[i : i + size], case[i : i + size])
-                    name = max(fits, key=lambda n: stats.sequence_score(list(n), case[i : i + size]))
-                    if stats.sequence_score(list(name), case[i : i + size]) + NAME_BONUS > current:
-                        out[i : i + size] = list(name)
-                    i += size
-                    break
-            else:
-                i += 1
-        return out
+        # As typed only when nothing else is known: a form no article holds
+        # is no reading at all.
+        return forms or [key]
 
 
 class _Case:
@@ -286,21 +261,16 @@ def _forms_by_fold(reader) -> dict[str, list[tuple[str, int]]]:
 
 
 @cache
-def _folded_names() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """Folded syllables of each multi-syllable name → the names' syllable keys."""
-    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    for keys in name_table():
-        if len(keys) > 1:
-            table.setdefault(tuple(fold(k) for k in keys), []).append(keys)
-    return table
-
-
-@cache
 def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
     """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
     model = _pyvi_model()
 
-    def keys(words) -> frozenset[str]:
-        return frozenset(" ".join(syllable_key(part) for part in word.split(" ")) for word in words)
+    def keys(words) -> set[str]:
+        return {" ".join(syllable_key(part) for part in word.split(" ")) for word in words}
 
-    return keys(model.bi_grams), keys(model.tri_grams)
+    pairs, triples = keys(model.bi_grams), keys(model.tri_grams)
+    # Known names count as words: each pair and triple inside one.
+    for name in name_table():
+        pairs.update(" ".join(name[i : i + 2]) for i in range(len(name) - 1))
+        triples.update(" ".join(name[i : i + 3]) for i in range(len(name) - 2))
+    return frozenset(pairs), frozenset(triples)
