@@ -95,6 +95,23 @@ def finish(proc: subprocess.Popen) -> str:
     return out + err
 
 
+def _read_until(proc: subprocess.Popen, text: str, timeout: float) -> str:
+    """What ``proc`` wrote on stderr up to the first line holding ``text``."""
+    seen: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:
+            seen.append(line)
+            if text in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(timeout), f"no {text!r} within {timeout} s: {''.join(seen)!r}"
+    return "".join(seen)
+
+
 def run_reindex(config_file: Path, *args: str) -> str:
     return finish(start_reindex(config_file, *args))
 
@@ -360,11 +377,13 @@ def test_reindex_blocked_by_a_held_lock_waits_then_fails_or_proceeds(project, tm
             capture_output=True, text=True, timeout=FINISH_TIMEOUT,
         )
         waiter = start_reindex(config_file)
-        time.sleep(1.0)
+        # Released only once the waiter says it waits: a busy machine may take
+        # seconds just to start it.
+        said = _read_until(waiter, "Waiting up to", FINISH_TIMEOUT)
         assert waiter.poll() is None  # still waiting for the lock
     assert loser.returncode == 1, loser.stderr
     assert "Waiting up to 0.3 s" in loser.stderr and "another reindex is running" in loser.stderr
-    assert "Waiting up to 5 s" in finish(waiter)
+    assert "Waiting up to 5 s" in said + finish(waiter)
     assert count(config) == expected
 
 
