@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install serve test test-fast browser reindex eval ablation bench bench-small load lint clean
+.PHONY: install serve test test-fast test-wheel browser reindex eval ablation bench bench-small load lint clean
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ test: $(STAMP) browser
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not browser"
+
+# The wheel installed into a fresh virtual environment, as a user installs it
+# (part of `make test` too; needs the package index, a minute or two).
+test-wheel: $(STAMP)
+	$(BIN)/pytest -q -m wheel
 
 eval: $(STAMP)
 	$(BIN)/python bench/evaluate.py
