@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
+import socket
 import sys
 
 import click
@@ -312,22 +314,49 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
             f"refusing to listen on {host}: the page would be reachable from other machines. Add --allow-remote to do so."
         )
     app = create_app(config)
-    click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:
+        _check_port_free(host, port)
+        click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
     import waitress
 
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="searchapp",
-        # Nothing we serve takes a body: refuse big ones before they are buffered.
-        max_request_body_size=MAX_REQUEST_BODY,
-        _quiet=True,
-    )
+    try:
+        server = waitress.create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="searchapp",
+            # Nothing we serve takes a body: refuse big ones before they are buffered.
+            max_request_body_size=MAX_REQUEST_BODY,
+        )
+    except OSError as exc:
+        raise _listen_error(exc, host, port) from None
+    click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
+    server.run()
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> click.ClickException:
+    """One line for a socket that cannot listen, naming the fix."""
+    if exc.errno == errno.EADDRINUSE:
+        return click.ClickException(f"port {port} is in use; choose another with --port")
+    if exc.errno == errno.EACCES:
+        return click.ClickException(f"no permission to listen on port {port}; choose one above 1023 with --port")
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return click.ClickException(f"cannot listen on {host}: not an address of this machine; check --host")
+    return click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc})")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Flask's development server reports a busy port with its own traceback; tell first."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise _listen_error(exc, host, port) from None
 
 
 def main() -> None:
