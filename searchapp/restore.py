@@ -83,20 +83,28 @@ class Restorer:
         return _viterbi(lattice, stats, case)
 
     def display(self, keys: list[str], typed: list[str], reader) -> list[str]:
-        """The keys as they are usually written: "thái lan" → "Thái Lan"."""
+        """The keys as they are usually written: "thái lan" → "Thái Lan".
+
+        A syllable typed with marks or capitals keeps the case it was typed
+        in. Otherwise a syllable takes
+        the case of a name it is part of ("Biển Đông"), or of a word it is
+        part of ("hòa bình" stays lowercase although "Bình" is a common
+        name); otherwise its own usual case.
+        """
         stats = _Stats(reader, self.docs)
         out = []
         for i, (key, raw) in enumerate(zip(keys, typed, strict=True)):
-            if has_diacritics(raw) or raw[:1].isupper() or raw.isupper():
+            if has_diacritics(raw) or raw[:1].isupper():
                 out.append(_case_like(key, raw))
                 continue
-            upper = stats.capital_share(key) > 0.5
-            if not upper:
-                # A pair written with capitals ("Biển Đông") is a name even
-                # when one of its syllables alone is usually lowercase.
-                left = i > 0 and stats.capital_share(f"{keys[i - 1]} {key}") > 0.5
-                right = i + 1 < len(keys) and stats.capital_share(f"{key} {keys[i + 1]}") > 0.5
-                upper = left or right
+            pairs = [f"{keys[j]} {keys[j + 1]}" for j in (i - 1, i) if 0 <= j and j + 1 < len(keys)]
+            pairs = [p for p in pairs if stats.df("pair", p)]
+            if any(stats.capital_share(p) > 0.5 for p in pairs):
+                upper = True  # part of a name: "Biển Đông"
+            elif any(p in _dictionary()[0] for p in pairs):
+                upper = False  # part of a word: "hòa bình"
+            else:
+                upper = stats.capital_share(key) > 0.5
             out.append(key[:1].upper() + key[1:] if upper else key)
         return out
 
