@@ -125,6 +125,8 @@ def _print_outcome(outcome) -> None:
         click.echo(f"error: {outcome.source}: {outcome.error}", err=True)
     elif outcome.status == "copied":
         click.echo(f"added {outcome.path}")
+    elif outcome.status == "present":
+        click.echo(f"already in the corpus: {outcome.path}")
     elif outcome.status != "skipped":
         click.echo(f"{outcome.status} {outcome.path} ({outcome.title}) from {outcome.source}")
 

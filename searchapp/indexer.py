@@ -553,19 +553,34 @@ def _batches(items: list[Article], size: int) -> Iterable[list[Article]]:
 
 
 def add_files(config: Config, files: list[Path], progress: Progress | None = None) -> tuple[list[Path], ReindexReport]:
-    """Copy article files into the corpus folder, then reindex.
+    """Copy article files into ``<corpus>/added/``, then reindex.
 
-    :raises FileExistsError: a file of that name is already in the corpus.
+    Each copy is atomic (:func:`searchapp.store.copy_atomically`). A file
+    already there with the same content is not copied again: adding it once
+    more indexes it, should an earlier ``add`` have stopped before indexing.
+
+    :raises FileExistsError: a different file of that name is already in the corpus.
+    :raises OSError: a file cannot be copied.
     """
-    import shutil
-
     target = config.corpus_path / "added"
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for src in files:
         dest = target / src.name
         if dest.exists():
-            raise FileExistsError(f"{dest} already exists; rename the file or edit the existing one")
-        shutil.copy2(src, dest)
+            if not same_content(src, dest):
+                raise FileExistsError(f"{dest} already exists; rename the file or edit the existing one")
+        else:
+            store.copy_atomically(src, dest)
         copied.append(dest)
     return copied, reindex(config, progress=progress)
+
+
+def same_content(a: Path, b: Path) -> bool:
+    """True when two files hold the same bytes (False when either cannot be read)."""
+    import filecmp
+
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False

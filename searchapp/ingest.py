@@ -85,7 +85,7 @@ class Outcome:
     """What happened to one argument of ``add`` or one item of a feed."""
 
     source: str
-    status: str  # added, updated, unchanged, copied, skipped, failed
+    status: str  # added, updated, unchanged, copied, present (already in the corpus), skipped, failed
     path: Path | None = None
     title: str = ""
     error: str = ""
@@ -531,14 +531,16 @@ def add_sources(
     """Add URLs, saved HTML pages and article files, then reindex once.
 
     Article files (``.txt``, ``.md``, ``.json``, ``.jsonl``, ``.jsonl.gz``)
-    are copied into ``<corpus>/added/`` as they are. A failure is recorded
-    for its argument; the other arguments are still added.
+    are copied into ``<corpus>/added/`` as they are, each atomically. A file
+    that is already in the corpus (in place, or copied by an earlier ``add``
+    with the same content) is not copied: it is only indexed. A failure is
+    recorded for its argument; the other arguments are still added.
     """
-    from searchapp.indexer import add_files, reindex
+    from searchapp.indexer import reindex
 
     corpus = config.corpus_path
     result = IngestResult()
-    to_copy: list[tuple[Outcome, Path]] = []
+    copied: list[Outcome] = []
     names: set[str] = set()
 
     def done(outcome: Outcome) -> None:
@@ -556,16 +558,17 @@ def add_sources(
                 raise IngestError("no such file")
             if path.is_dir():
                 raise IngestError("is a folder; give the files in it")
+            if not path.is_file():
+                raise IngestError("not a regular file (a pipe or a device)")
             if path.name.lower().endswith(HTML_SUFFIXES):
                 done(ingest_html_file(corpus, path))
             elif is_article_file(path):
-                dest = corpus / "added" / path.name
-                if dest.exists() or path.name in names:
-                    raise IngestError(f"{dest} already exists; rename the file or edit the existing one")
-                names.add(path.name)
-                outcome = Outcome(source, "copied", dest)
-                result.outcomes.append(outcome)
-                to_copy.append((outcome, path))
+                outcome = _add_article_file(corpus, path, source, names)
+                if outcome.status == "copied":
+                    result.outcomes.append(outcome)
+                    copied.append(outcome)
+                else:
+                    done(outcome)
             else:
                 raise IngestError(
                     "not an article file (.txt, .md, .json, .jsonl, .jsonl.gz), "
@@ -574,17 +577,53 @@ def add_sources(
         except IngestError as exc:
             done(Outcome(source, "failed", error=str(exc)))
 
-    if to_copy:
-        try:
-            _, result.report = add_files(config, [path for _, path in to_copy], progress=progress)
-        except FileExistsError as exc:
-            raise IngestError(str(exc)) from None
-        if on_outcome:
-            for outcome, _ in to_copy:
-                on_outcome(outcome)
-    elif len(result.failed) < len(result.outcomes):
+    if len(result.failed) < len(result.outcomes):
         result.report = reindex(config, progress=progress)
+    if on_outcome:
+        for outcome in copied:
+            on_outcome(outcome)
     return result
+
+
+def _add_article_file(corpus: Path, path: Path, source: str, names: set[str]) -> Outcome:
+    """Copy one article file into ``<corpus>/added/`` unless the corpus already has it.
+
+    :returns: an outcome "copied" or "present" (already in the corpus).
+    :raises IngestError: another file of that name is there, or the copy failed.
+    """
+    from searchapp import store
+    from searchapp.indexer import same_content
+
+    inside = _inside_corpus(path, corpus)
+    if inside is not None:
+        return Outcome(source, "present", inside)
+    dest = corpus / "added" / path.name
+    if path.name in names:
+        raise IngestError(f"{dest} is given twice; rename one of the files")
+    if dest.exists():
+        if not same_content(path, dest):
+            raise IngestError(f"{dest} already exists; rename the file or edit the existing one")
+        # Copied by an earlier add that stopped before indexing (a busy index, a kill).
+        names.add(path.name)
+        return Outcome(source, "present", dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store.copy_atomically(path, dest)
+    except OSError as exc:
+        raise IngestError(f"cannot copy it into {dest.parent} ({exc.strerror or exc})") from None
+    names.add(path.name)
+    return Outcome(source, "copied", dest)
+
+
+def _inside_corpus(path: Path, corpus: Path) -> Path | None:
+    """The file's place in the corpus when the corpus reader already sees it there."""
+    try:
+        relative = path.resolve().relative_to(corpus.resolve())
+    except (OSError, ValueError):
+        return None
+    if any(part.startswith(".") for part in relative.parts):
+        return None  # a hidden folder: the reader skips it, so a copy is needed
+    return corpus / relative
 
 
 # --------------------------------------------------------------------------

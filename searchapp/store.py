@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,6 +117,45 @@ def write_manifest(folder: Path, manifest: dict) -> None:
     tmp = folder / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, folder / MANIFEST)
+
+
+def copy_atomically(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` so that ``dest`` is either whole or absent.
+
+    The copy is written under a temporary name in the same folder (with a
+    leading dot, which the corpus reader skips), flushed to disk, then
+    renamed: a kill or a full disk never leaves a truncated file under the
+    final name. Timestamps and permissions are those of ``src``, as with
+    :func:`shutil.copy2`.
+
+    :raises OSError: ``src`` cannot be read or ``dest`` written; nothing is left behind.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(src, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(dest.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

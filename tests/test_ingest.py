@@ -269,9 +269,13 @@ def test_add_article_files_still_refuses_to_overwrite_a_copied_file(project, tmp
     article_file = tmp_path / "moi.txt"
     article_file.write_text("Campuchia và Việt Nam ký hiệp định\n\nNội dung.", encoding="utf-8")
     assert run(config, "add", str(article_file)).exit_code == 0
-    result = CliRunner().invoke(cli, ["--config", str(config), "add", str(article_file)])
+    other = tmp_path / "khac" / "moi.txt"
+    other.parent.mkdir()
+    other.write_text("Một bài khác cùng tên tệp\n\nNội dung khác.", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "add", str(other)])
     assert result.exit_code == 1 and "moi.txt already exists; rename the file" in result.output
     assert "Traceback" not in result.output
+    assert (corpus / "added" / "moi.txt").read_text(encoding="utf-8").startswith("Campuchia")
 
 
 def test_user_agent_is_sent(project, site):
