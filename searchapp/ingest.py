@@ -769,6 +769,8 @@ def fetch_feed(
         }
         save_state(config.index_path, state)
 
-    if result.count("added", "updated", "unchanged"):
+    # Also when every item was fetched before: a run killed while indexing
+    # saved its pages and remembered its items, and only this indexes them.
+    if result.count("added", "updated", "unchanged", "skipped"):
         result.report = reindex(config, progress=progress)
     return result

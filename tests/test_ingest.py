@@ -466,3 +466,25 @@ def test_the_same_item_twice_in_a_feed_is_fetched_once(project, site):
     result = run(config, "fetch-feed", "--delay", "0", site.url("/feeds/lap.rss"))
     assert "2 new, 0 skipped (already fetched), 0 failed" in result.output
     assert site.pages_requested() == [ASEAN, NO_TEXT]
+
+
+def test_fetch_feed_killed_while_indexing_is_indexed_by_the_next_run(project, site, monkeypatch):
+    """The pages were saved and the items remembered, then the reindex died: the next run indexes them."""
+    config, corpus = project
+    import searchapp.indexer
+
+    real = searchapp.indexer.reindex
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(searchapp.indexer, "reindex", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest.fetch_feed(load_config(config), site.url(RSS), delay=0)
+    assert len(web_articles(corpus)) == 3 and search(config, '"Đại sứ Lào"').total == 0
+    monkeypatch.setattr(searchapp.indexer, "reindex", real)
+    result = run(config, "fetch-feed", "--delay", "0", site.url(RSS))
+    assert result.exit_code == 0, result.output
+    assert "0 new, 3 skipped (already fetched), 0 failed" in result.output
+    assert "added 3," in result.output
+    assert search(config, '"Đại sứ Lào"').total == 1
