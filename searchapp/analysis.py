@@ -406,8 +406,9 @@ def _tone_key(text: str) -> str:
 class PairTokenizer(_BaseTokenizer):
     """Yields each pair of neighbouring syllables as one term ("biển đông").
 
-    A pair's position is its first syllable's, so a longer phrase is a run of
-    pairs at consecutive positions. No pair spans a sentence or clause break
+    The fields index pairs without positions: a pair is one term lookup, and a
+    longer phrase is checked on the syllable positions. No pair spans a
+    sentence or clause break
     (:func:`searchapp.text.breaks`). Terms are syllable keys, or folded with
     ``folded``.
 
@@ -511,8 +512,18 @@ _FREQ_VALUE: dict[int, bytes] = {}
 _FLOATS: dict[int, float] = {}
 
 
+# Most pair terms occur once in a text: their encoding depends only on the
+# position, so it is made once per position.
+_SINGLE_POSITION: dict[int, bytes] = {}
+
+
 def _positions_value(poslist: list[int]) -> bytes:
     """``whoosh.formats.Positions.encode``: the count, then pickled position deltas."""
+    if len(poslist) == 1 and poslist[0] < 1 << 16:
+        value = _SINGLE_POSITION.get(poslist[0])
+        if value is None:
+            value = _SINGLE_POSITION[poslist[0]] = pack_uint(1) + dumps(poslist, 2)
+        return value
     deltas = list(map(operator.sub, poslist, [0, *poslist[:-1]]))
     return pack_uint(len(deltas)) + dumps(deltas, 2)
 
@@ -536,9 +547,8 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
 
     Returns ``(items, length)`` for, in order, :func:`syllable_analyzer`
     (positions), :func:`fold_analyzer` (positions), :func:`word_analyzer` and
-    :func:`folded_word_analyzer` (frequencies), :func:`pair_analyzer` and
-    :func:`folded_pair_analyzer` (positions) and :func:`caps_analyzer`
-    (frequencies), given the compound ``spans`` of the text. The result is
+    :func:`folded_word_analyzer`, :func:`pair_analyzer`,
+    :func:`folded_pair_analyzer` and :func:`caps_analyzer` (frequencies), given the compound ``spans`` of the text. The result is
     exactly what ``FieldType.index`` yields for those fields (tests check it),
     but the text is split into syllables once and every distinct token is
     lowercased and folded once.
@@ -553,8 +563,8 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
     for pos, key in enumerate(keys):
         exact[key].append(pos)
         folded[fold_of[key]].append(pos)
-    pairs: defaultdict[str, list[int]] = defaultdict(list)
-    fpairs: defaultdict[str, list[int]] = defaultdict(list)
+    pairs: dict[str, int] = {}
+    fpairs: dict[str, int] = {}
     caps: dict[str, int] = {}
     previous_upper = bool(syllables) and syllables[0][0].isupper()
     for pos in range(1, len(keys)):
@@ -562,13 +572,14 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
             previous_upper = syllables[pos][0].isupper()
             continue
         first, second = keys[pos - 1], keys[pos]
-        pairs[f"{first} {second}"].append(pos - 1)
-        fpairs[f"{fold_of[first]} {fold_of[second]}"].append(pos - 1)
+        pair = f"{first} {second}"
+        pairs[pair] = pairs.get(pair, 0) + 1
+        fpair = f"{fold_of[first]} {fold_of[second]}"
+        fpairs[fpair] = fpairs.get(fpair, 0) + 1
         upper = syllables[pos][0].isupper()
         if upper:
             caps[second] = caps.get(second, 0) + 1
             if previous_upper:
-                pair = f"{first} {second}"
                 caps[pair] = caps.get(pair, 0) + 1
         previous_upper = upper
     words: dict[str, int] = {}
@@ -584,20 +595,25 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
         fwords[key] = fwords.get(key, 0) + count
     count = len(syllables)
     nwords = sum(words.values())
-    npairs = sum(len(p) for p in pairs.values())
+    npairs = sum(pairs.values())
     return (
         (_positional(exact), count),
         (_positional(folded), count),
         (_counted(words), nwords),
         (_counted(fwords), nwords),
-        (_positional(pairs), npairs),
-        (_positional(fpairs), npairs),
+        (_counted(pairs), npairs),
+        (_counted(fpairs), npairs),
         (_counted(caps), sum(caps.values())),
     )
 
 
 def _positional(terms: dict[str, list[int]]) -> Items:
-    return [(w.encode("utf-8"), len(p), _float(len(p)), _positions_value(p)) for w, p in terms.items()]
+    floats, value = _FLOATS, _positions_value
+    out = []
+    for w, p in terms.items():
+        n = len(p)
+        out.append((w.encode("utf-8"), n, floats.get(n) or _float(n), value(p)))
+    return out
 
 
 def _counted(terms: dict[str, int]) -> Items:

@@ -297,15 +297,15 @@ class Evaluation:
                 return _Scored(EMPTY_DOCS, EMPTY_SCORES)
             return _Scored(p.docs, p.scores * query.boost if query.boost != 1.0 else p.scores)
         if isinstance(query, wq.Phrase):
-            docs, parts, plist = self._phrase_candidates(query)
-            if not len(docs):
-                return _Scored(EMPTY_DOCS, EMPTY_SCORES)
-            keep = self._verify(plist, docs, query.slop)
-            docs = docs[keep]
-            scores = _tree_sum([s[keep] for s in parts])
-            return _Scored(docs, scores * query.boost if query.boost != 1.0 else scores)
+            return self._phrase(query)
         if isinstance(query, wq.And):
-            subs = sorted((self.evaluate(q) for q in query.subqueries), key=lambda r: len(r.docs))
+            # Terms first, then phrases checked only where every term matched.
+            terms = [q for q in query.subqueries if not isinstance(q, wq.Phrase)]
+            subs = sorted((self.evaluate(q) for q in terms), key=lambda r: len(r.docs))
+            within = _intersection(subs).docs if subs else None
+            for q in query.subqueries:
+                if isinstance(q, wq.Phrase):
+                    subs.append(self._phrase(q, within))
             result = _intersection(subs)
             if query.boost != 1.0:
                 result.scores = result.scores * query.boost
@@ -317,6 +317,19 @@ class Evaluation:
                 result.scores = result.scores * query.boost
             return result
         raise TypeError(type(query).__name__)
+
+    def _phrase(self, query, within=None) -> _Scored:
+        """A phrase, its positions checked exactly; only among ``within`` when given."""
+        docs, parts, plist = self._phrase_candidates(query)
+        if within is not None and len(docs):
+            inside = np.isin(docs, within, assume_unique=True)
+            docs, parts = docs[inside], [p[inside] for p in parts]
+        if not len(docs):
+            return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+        keep = self._verify(plist, docs, query.slop)
+        docs = docs[keep]
+        scores = _tree_sum([s[keep] for s in parts])
+        return _Scored(docs, scores * query.boost if query.boost != 1.0 else scores)
 
     def _phrase_candidates(self, query):
         """Docs holding every word of a phrase, each word's scores there, postings."""

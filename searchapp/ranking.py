@@ -50,15 +50,17 @@ def match_terms(concepts: list[Concept]) -> MatchTerms:
 
 
 def form_query(form: Form) -> wq.Query:
-    """Consecutive syllables: one syllable term, one pair term, or a phrase of pairs."""
+    """Consecutive syllables: one syllable term, one pair term, or, for longer
+    forms, every pair (a cheap filter) and the syllables as a phrase."""
     words = list(form.words)
+    syllable_field = "fold" if form.folded else "syl"
     if len(words) == 1:
-        return wq.Term("fold" if form.folded else "syl", words[0])
-    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    field_name = "fpair" if form.folded else "pair"
+        return wq.Term(syllable_field, words[0])
+    pair_field = "fpair" if form.folded else "pair"
+    pairs = [wq.Term(pair_field, f"{a} {b}") for a, b in zip(words, words[1:], strict=False)]
     if len(pairs) == 1:
-        return wq.Term(field_name, pairs[0])
-    return wq.Phrase(field_name, pairs)
+        return pairs[0]
+    return wq.And([*dict.fromkeys(pairs), wq.Phrase(syllable_field, words)])
 
 
 def concept_query(concept: Concept) -> wq.Query:

@@ -29,7 +29,7 @@ from searchapp.corpus import Article
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def build_schema() -> fields.Schema:
@@ -43,8 +43,8 @@ def build_schema() -> fields.Schema:
         words=fields.FieldType(Frequency(), analyzer=word_analyzer(), scorable=True),
         wfold=fields.FieldType(Frequency(), analyzer=folded_word_analyzer(), scorable=True),
         # Neighbouring syllables as one term: a two-syllable word is one lookup.
-        pair=fields.TEXT(analyzer=pair_analyzer(), phrase=True),
-        fpair=fields.TEXT(analyzer=folded_pair_analyzer(), phrase=True),
+        pair=fields.FieldType(Frequency(), analyzer=pair_analyzer(), scorable=True),
+        fpair=fields.FieldType(Frequency(), analyzer=folded_pair_analyzer(), scorable=True),
         # How often a syllable or pair is written with capitals (names).
         caps=fields.FieldType(Frequency(), analyzer=caps_analyzer(), scorable=True),
         partner=fields.KEYWORD(commas=True, sortable=True),
