@@ -20,6 +20,8 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ from searchapp.text import nfc
 SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".jsonl.gz")
 FIELDS = ("id", "title", "body", "date", "source", "url", "category", "partners", "topics")
 # Bump when extraction rules change so that a reindex refreshes every article.
-EXTRACTION_VERSION = "4"
+EXTRACTION_RULES = "4"
+# The data files that metadata extraction reads (searchapp/data/).
+EXTRACTION_DATA = ("gazetteer.toml", "sources.toml", "topics.toml")
 # Bytes read from one file, and decompressed from a .gz, before it is reported
 # as too big ([corpus] max_file_mb): far above any article, and above the
 # largest JSON Lines dumps we know of (35 MB), yet a bound on the memory that
@@ -41,6 +45,24 @@ EXTRACTION_VERSION = "4"
 DEFAULT_MAX_FILE_MB = 128.0
 # Front matter is a few lines of metadata; PyYAML is slow on big documents.
 MAX_FRONT_MATTER_CHARS = 64 * 1024
+
+
+def extraction_version(data: Traversable | None = None) -> str:
+    """The rules' version plus a digest of the data files they read.
+
+    An edit of the gazetteer or the topic rules changes it, so that the next
+    reindex extracts every article's metadata again.
+
+    :param data: the data folder; the package's own by default.
+    """
+    folder = data or files("searchapp") / "data"
+    digest = hashlib.sha1()
+    for name in EXTRACTION_DATA:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+    return f"{EXTRACTION_RULES}-{digest.hexdigest()[:16]}"
+
+
+EXTRACTION_VERSION = extraction_version()
 
 # Lines that people copy along with a page but that are never a headline.
 _NOT_TITLE_RE = re.compile(
