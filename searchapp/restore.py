@@ -39,7 +39,7 @@ WORD_WEIGHT = 0.5
 # Weight of the three-syllable evidence against the pair alone.
 TRIGRAM = 0.6
 # How much more likely another reading must be before a common bare form changes.
-KEEP_BARE = 1.5
+KEEP_BARE = 3.0
 # Bonus (in log units) for a pair or triple of syllables that is a word of
 # pyvi's dictionary ("tuyển dụng", "cựu chiến binh") or part of a known name.
 DICTIONARY_BONUS = math.log(3)
@@ -214,14 +214,15 @@ def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list
     States are the last two syllables; the score of a step is
     :meth:`_Stats.trigram` (or the bigram for the second syllable).
     """
-    first = {(None, k): stats.start(k, case[0]) + _bare_bonus(k, lattice[0]) for k in lattice[0]}
+    alone = len(lattice) == 1
+    first = {(None, k): stats.start(k, case[0]) + _bare_bonus(k, lattice[0], case[0], alone) for k in lattice[0]}
     scores: dict[tuple[str | None, str], float] = first
     back: list[dict[tuple[str | None, str], tuple[str | None, str]]] = []
     for i in range(1, len(lattice)):
         step: dict[tuple[str | None, str], float] = {}
         links: dict[tuple[str | None, str], tuple[str | None, str]] = {}
         for right in lattice[i]:
-            local = _bare_bonus(right, lattice[i]) + stats.case_score(right, case[i])
+            local = stats.case_score(right, case[i])
             for state, value in scores.items():
                 before, left = state
                 if before is None:
@@ -242,9 +243,17 @@ def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list
     return path[::-1]
 
 
-def _bare_bonus(key: str, options: list[str]) -> float:
-    """A form without marks that was typed as such is kept unless clearly beaten."""
-    return math.log(KEEP_BARE) if len(options) > 1 and not has_diacritics(key) else 0.0
+def _bare_bonus(key: str, options: list[str], case: _Case, alone: bool) -> float:
+    """A one-syllable query typed without marks is kept as typed when that
+    form is common ("anh", "nga"), unless clearly beaten.
+
+    Not with more syllables, where the neighbours tell the reading, and not
+    for a syllable typed with a capital, where the capitals the index has
+    seen tell it ("Lao" is Lào, the country, more often than "lao").
+    """
+    if not alone or case.upper or len(options) < 2 or has_diacritics(key):
+        return 0.0
+    return math.log(KEEP_BARE)
 
 
 def _case_like(key: str, typed: str) -> str:
