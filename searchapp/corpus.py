@@ -16,6 +16,7 @@ import json
 import os
 import re
 import stat
+import sys
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -521,6 +522,9 @@ def _parse_json_object(text: str) -> dict[str, Any]:
         raise ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})") from exc
     except RecursionError:
         raise ValueError("malformed JSON (nested too deeply)") from None
+    except ValueError:
+        # Python refuses to convert integers of more than sys.get_int_max_str_digits() digits.
+        raise ValueError(f"malformed JSON (a number of more than {sys.get_int_max_str_digits():,} digits)") from None
     if not isinstance(record, dict):
         raise ValueError("JSON must be an object with at least a title")
     return record

@@ -338,3 +338,10 @@ def test_a_fifo_does_not_block_read_file(tmp_path):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert error.reason == "not a regular file but a named pipe (FIFO); skipped"
+
+
+def test_a_number_too_long_for_python_is_malformed_json(tmp_path):
+    items = read_one(tmp_path, "n.jsonl", jsonl('{"title": ' + "1" * 5000 + "}", {"title": "Tốt", "body": BODY}))
+    assert isinstance(items[0], ArticleError) and items[0].line == 1
+    assert items[0].reason.startswith("malformed JSON (a number of more than")
+    assert isinstance(items[1], Article)
