@@ -257,6 +257,17 @@ def _read_into(
         plan.files[rel] = {**(stat if not broken else {"size": -1, "mtime": -1}), "ids": ids}
 
 
+# Share of the index a reindex must replace before it merges every segment.
+MERGE_SHARE = 0.2
+
+
+def _rewrites_much(ix, plan: _Plan) -> bool:
+    """True when so many articles change that deleted copies would skew the
+    term statistics (accent restoration reads them) until segments merge."""
+    before = ix.doc_count_all()
+    return bool(before) and len(plan.write) + len(plan.delete) > MERGE_SHARE * before
+
+
 def _where(article: Article) -> str:
     return f"{article.path}:{article.line}" if article.line else article.path
 
@@ -299,7 +310,7 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
                     progress(done, total)
         finally:
             cache.close()
-        writer.commit(optimize=fresh)
+        writer.commit(optimize=fresh or _rewrites_much(ix, plan))
         # Saved after the commit: a crash in between leaves the manifest one
         # generation behind, which makes the next reindex rebuild everything.
         stories.save(folder)

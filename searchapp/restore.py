@@ -54,7 +54,9 @@ class Restorer:
 
     def __init__(self, reader) -> None:
         self.forms = _forms_by_fold(reader)
-        self.docs = max(1, reader.doc_count())
+        # Term statistics count deleted articles until segments merge, so
+        # the total they are divided by must count them too.
+        self.docs = max(1, reader.doc_count_all())
 
     # -- statistics
 
@@ -190,11 +192,15 @@ class _Stats:
         if self.docs_of is None or not head or not self.df("pair", f"{left} {right}"):
             return plain + bonus
         key = (first, left, right)
-        both = self._both.get(key)
-        if both is None:
+        found = self._both.get(key)
+        if found is None:
             a = self.docs_of("pair", f"{first} {left}")
             b = self.docs_of("pair", f"{left} {right}")
-            both = self._both[key] = len(np.intersect1d(a, b, assume_unique=True))
+            # Both counted over live articles only.
+            found = self._both[key] = (len(np.intersect1d(a, b, assume_unique=True)), len(a))
+        both, head = found
+        if not head:
+            return plain + bonus
         return math.log(TRIGRAM * both / head + (1 - TRIGRAM) * math.exp(plain)) + bonus
 
     def sequence_score(self, keys: list[str], case: list[_Case]) -> float:
