@@ -67,6 +67,8 @@ class Interpretation:
     excluded: list[Concept] = field(default_factory=list)
     # Searched as typed, accent-insensitive (no restoration).
     exact: bool = False
+    # The restored reading this replaces, when that found nothing.
+    fallback_from: str | None = None
 
     @property
     def changed(self) -> bool:

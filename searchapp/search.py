@@ -100,6 +100,8 @@ class SearchResult:
     concepts: list[str] = field(default_factory=list)
     # True when the query was searched as typed (no accents restored).
     exact: bool = False
+    # The restored reading, when it found nothing and the text as typed was searched instead.
+    unmatched_reading: str | None = None
     # Near misses, shown below a short list: articles that hold all concepts but one.
     partial: list[Hit] = field(default_factory=list)
     # Entries of the list over all pages: stories, when one story's articles show once.
@@ -450,10 +452,9 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         gen, searcher = self._open()
-        plan = self._plan(gen, searcher, query, exact)
-        filters = self._filters(plan.interpretation.parsed, partners, topics, sources, years, date_from, date_to)
-        matched, inserted = self._matching(plan)
-        allowed = self._apply_filters(gen, matched, filters)
+        wanted = (partners, topics, sources, years, date_from, date_to)
+        plan, filters, matched, inserted, allowed = self._resolve(gen, searcher, query, exact, wanted)
+        exact = plan.interpretation.exact
         total = len(allowed)
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
@@ -487,6 +488,7 @@ class Searcher:
             interpreted=interp.text,
             concepts=interp.labels,
             exact=exact,
+            unmatched_reading=interp.fallback_from,
             partial=partial,
             entries=_entries(gen.columns, allowed) if group else total,
         )
@@ -514,9 +516,8 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         gen, searcher = self._open()
-        plan = self._plan(gen, searcher, query, exact)
-        filters = self._filters(plan.interpretation.parsed, partners, topics, sources, years, date_from, date_to)
-        allowed = self._apply_filters(gen, self._matching(plan)[0], filters)
+        wanted = (partners, topics, sources, years, date_from, date_to)
+        plan, filters, _, _, allowed = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
@@ -531,6 +532,27 @@ class Searcher:
         """How ``query`` is read: the text as searched and its concepts."""
         gen, searcher = self._open()
         return self._plan(gen, searcher, query, exact).interpretation
+
+    def _resolve(self, gen: _Generation, searcher, query: str, exact: bool, wanted):
+        """The plan, filters and matching articles of a search.
+
+        When the restored reading finds nothing, the text as typed (any
+        accents) is searched instead: a reading that finds nothing is a
+        wrong reading, and the page says which was searched.
+        """
+        plan = self._plan(gen, searcher, query, exact)
+        filters = self._filters(plan.interpretation.parsed, *wanted)
+        matched, inserted = self._matching(plan)
+        allowed = self._apply_filters(gen, matched, filters)
+        if not len(allowed) and not exact and plan.interpretation.changed:
+            typed = self._plan(gen, searcher, query, exact=True)
+            typed_filters = self._filters(typed.interpretation.parsed, *wanted)
+            typed_matched, typed_inserted = self._matching(typed)
+            typed_allowed = self._apply_filters(gen, typed_matched, typed_filters)
+            if len(typed_allowed):
+                typed.interpretation.fallback_from = plan.interpretation.text
+                return typed, typed_filters, typed_matched, typed_inserted, typed_allowed
+        return plan, filters, matched, inserted, allowed
 
     def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
         reader = searcher.reader()

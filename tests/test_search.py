@@ -300,3 +300,15 @@ def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch
 def _answer(searcher, query):
     result = searcher.search(query, per_page=10)
     return result.total, [(h.id, round(h.score, 6)) for h in result.hits], result.suggestion
+
+
+def test_a_reading_that_finds_nothing_falls_back_to_the_text_as_typed(tiny, monkeypatch):
+    from searchapp.restore import Restorer
+
+    # A wrong reading, as restoration sometimes makes: nothing holds it.
+    monkeypatch.setattr(Restorer, "restore", lambda self, typed, reader, docs_of=None: ["biến", "động"])
+    result = tiny.search("bien dong")
+    assert result.unmatched_reading == "biến động"
+    assert result.exact and result.interpreted == "bien dong"
+    assert [h.id for h in result.hits] == ["bien"]
+    assert [h.id for h in tiny.iter_hits("bien dong")] == ["bien"], "exports follow the same reading"
