@@ -269,6 +269,17 @@ def _segment_line_uncached(model, line: str) -> list[Span]:
     return spans
 
 
+@cache
+def dictionary_words() -> tuple[frozenset[str], frozenset[str]]:
+    """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
+    model = _pyvi_model()
+
+    def keys(words) -> frozenset[str]:
+        return frozenset(" ".join(syllable_key(part) for part in word.split(" ")) for word in words)
+
+    return keys(model.bi_grams), keys(model.tri_grams)
+
+
 def segment(text: str) -> list[Span]:
     """Character spans of pyvi's words in ``text`` (NFC expected).
 
@@ -546,12 +557,13 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
     """What the analysed fields index for ``text``, computed in one pass.
 
     Returns ``(items, length)`` for, in order, :func:`syllable_analyzer`
-    (positions), :func:`fold_analyzer` (positions), :func:`word_analyzer` and
+    and :func:`fold_analyzer` (positions), then :func:`word_analyzer`,
     :func:`folded_word_analyzer`, :func:`pair_analyzer`,
-    :func:`folded_pair_analyzer` and :func:`caps_analyzer` (frequencies), given the compound ``spans`` of the text. The result is
-    exactly what ``FieldType.index`` yields for those fields (tests check it),
-    but the text is split into syllables once and every distinct token is
-    lowercased and folded once.
+    :func:`folded_pair_analyzer` and :func:`caps_analyzer` (frequencies),
+    given the compound ``spans`` of the text. The result is exactly what
+    ``FieldType.index`` yields for those fields (tests check it), but the text
+    is split into syllables once and every distinct token is lowercased and
+    folded once.
     """
     text = nfc(text)
     syllables, gaps = split_syllables(text)

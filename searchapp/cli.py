@@ -231,7 +231,7 @@ def _print_result(result) -> None:
             click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit.snippet)}")
     if result.partial:
-        click.echo(f"\nNear misses (not counted above), each lacking one concept:")
+        click.echo("\nNear misses (not counted above), each lacking one concept:")
     for hit in result.partial:
         click.echo(f"  - {hit.title}  [{hit.id}]  lacks: {', '.join(hit.missing or [])}")
     for name, values in result.facets.items():

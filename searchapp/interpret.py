@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from searchapp.analysis import segment
+from searchapp.analysis import dictionary_words, segment
 from searchapp.names import alternatives, longest_name_at, name_table
 from searchapp.querylang import Clause, ParsedQuery, parse_query
-from searchapp.restore import Restorer, _dictionary
+from searchapp.restore import Restorer
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
-
 
 # Capitalised syllables that pyvi joins are one name unless they stand
 # together in less than this share of the articles of the rarer one.
@@ -169,7 +168,7 @@ class _ConceptBuilder:
         sylls = [m.group() for m in SYLLABLE_RE.finditer(clause.text)]
         if not sylls:
             return None
-        return self._concept(sylls, with_names=True)
+        return self._concept(sylls)
 
     def _either(self, alts: list[Clause]) -> Concept | None:
         parts = [self.phrase(c) for c in alts]
@@ -197,7 +196,7 @@ class _ConceptBuilder:
                 size = self._word_at(words, sylls, keys, i)
             pieces.append((i, i + size))
             i += size
-        return [self._concept(sylls[a:b], with_names=True) for a, b in pieces]
+        return [self._concept(sylls[a:b]) for a, b in pieces]
 
     def _word_ends(self, sylls: list[str]) -> dict[int, int]:
         """pyvi's words over the typed syllables: first syllable index → end index."""
@@ -222,7 +221,7 @@ class _ConceptBuilder:
         end = words.get(i)
         if end is None:
             return 1
-        form = self._form(keys[i:end], [k for k in keys[i:end]])
+        form = self._form(sylls[i:end], keys[i:end])
         if not self._occurs(form):
             return 1
         if all(s[:1].isupper() for s in sylls[i:end]) and self._side_by_side(form):
@@ -234,7 +233,8 @@ class _ConceptBuilder:
         each is a known name of its own ("Nga Ukraine"), or they seldom stand
         together compared with the rarer one ("Putin Trump"). A word of
         pyvi's dictionary is always one."""
-        if " ".join(form.words) in _dictionary()[0] | _dictionary()[1]:
+        pairs, triples = dictionary_words()
+        if " ".join(form.words) in pairs or " ".join(form.words) in triples:
             return False
         if all((w,) in name_table() for w in form.words):
             return True
@@ -242,9 +242,8 @@ class _ConceptBuilder:
         pair_field = "fpair" if form.folded else "pair"
         try:
             rarest = min(self.reader.doc_frequency(field_name, w) for w in form.words)
-            together = min(
-                self.reader.doc_frequency(pair_field, f"{a} {b}") for a, b in zip(form.words, form.words[1:], strict=False)
-            )
+            pairs = zip(form.words, form.words[1:], strict=False)
+            together = min(self.reader.doc_frequency(pair_field, f"{a} {b}") for a, b in pairs)
         except (KeyError, ValueError):
             return False
         return together < COHESION * rarest
@@ -262,11 +261,11 @@ class _ConceptBuilder:
             return Form(tuple(fold(k) for k in keys), folded=True)
         return Form(tuple(keys))
 
-    def _concept(self, sylls: list[str], with_names: bool) -> Concept:
+    def _concept(self, sylls: list[str]) -> Concept:
+        """The syllables as one concept, with the other names of what they name."""
         keys = [syllable_key(s) for s in sylls]
         forms = [self._form(sylls, keys)]
-        if with_names:
-            for name in alternatives(tuple(keys)):
-                other = [m.group() for m in SYLLABLE_RE.finditer(name)]
-                forms.append(self._form(other, syllable_keys(name)))
+        for name in alternatives(tuple(keys)):
+            other = [m.group() for m in SYLLABLE_RE.finditer(name)]
+            forms.append(self._form(other, syllable_keys(name)))
         return Concept(" ".join(sylls), tuple(dict.fromkeys(forms)))

@@ -6,8 +6,8 @@ stray parenthesis, an unknown field) is read as plain words. It never raises.
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from searchapp.text import nfc

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from searchapp.analysis import _pyvi_model
+from searchapp.analysis import dictionary_words
 from searchapp.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 
@@ -285,14 +285,10 @@ def _forms_by_fold(reader) -> dict[str, list[tuple[str, int]]]:
 
 @cache
 def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
-    """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
-    model = _pyvi_model()
-
-    def keys(words) -> set[str]:
-        return {" ".join(syllable_key(part) for part in word.split(" ")) for word in words}
-
-    pairs, triples = keys(model.bi_grams), keys(model.tri_grams)
-    # Known names count as words: each pair and triple inside one.
+    """Known two- and three-syllable words: pyvi's dictionary and every pair
+    and triple inside a known name, as syllable keys joined by spaces."""
+    words, phrases = dictionary_words()
+    pairs, triples = set(words), set(phrases)
     for name in name_table():
         pairs.update(" ".join(name[i : i + 2]) for i in range(len(name) - 1))
         triples.update(" ".join(name[i : i + 3]) for i in range(len(name) - 2))

@@ -12,8 +12,8 @@ import pickle
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np

@@ -27,6 +27,7 @@ from feedgen.feed import FeedGenerator
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     current_app,
     jsonify,
@@ -35,7 +36,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask import Request
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound

@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 import pytest
 
-
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
