@@ -290,6 +290,13 @@ class Evaluation:
             done = self._done[id(query)] = (query, self._evaluate(query))
         return done[1]
 
+    def among(self, query, docs) -> _Scored:
+        """``query`` evaluated where only ``docs`` (sorted) matter: a phrase's
+        positions are read for those documents alone."""
+        if isinstance(query, wq.Phrase) and id(query) not in self._done:
+            return self._phrase(query, docs)
+        return self.evaluate(query)
+
     def _evaluate(self, query) -> _Scored:
         if isinstance(query, wq.Term):
             p = self.term(query.fieldname, query.text)
@@ -414,7 +421,7 @@ def _evaluate_top(self: Evaluation, query, allowed, keep, k: int) -> list[tuple[
         if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
             lazy.append(q)
         else:
-            base += _lookup(self.evaluate(q), allowed)[0]
+            base += _lookup(self.among(q, allowed), allowed)[0]
     exact = base
     if lazy:
         upper = base.copy()
@@ -476,7 +483,7 @@ def _evaluate_matched_terms(self: Evaluation, query, docs: list[int]) -> list[se
             verified = proximity[id(q)][1]
             hits = [bool(verified.get(d)) for d in docs]
         else:
-            hits = _lookup(self.evaluate(q), array)[1].tolist()
+            hits = _lookup(self.among(q, np.unique(array)), array)[1].tolist()
         terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
         for terms_of_doc, hit in zip(out, hits, strict=True):
             if hit:

@@ -8,10 +8,12 @@ exact offsets and has no length limit (Whoosh's highlighter stops at 32 KB).
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
 from searchapp.ranking import MatchTerms
-from searchapp.text import breaks, fold, iter_syllables, syllable_key
+from searchapp.text import accented_variants, fold, syllable_keys
 
 # Longer articles are only scanned this far for the snippet window.
 SCAN_LIMIT = 2_000_000
@@ -26,43 +28,55 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
     over "Biển Đông"), and only where its syllables stand together; a lone
     syllable of it is never marked. The longest concept wins where two start
     at the same syllable.
+
+    The scan is one regular expression that accepts any accents; a concept
+    asked for with its accents is then checked on the syllables found.
     """
-    found: list[Match] = []
     if not terms.forms:
-        return found
-    by_first: dict[tuple[str, bool], list[tuple[tuple[str, ...], int]]] = {}
-    for form, concept in terms.forms:
-        by_first.setdefault((form.words[0], form.folded), []).append((form.words, concept))
-    for options in by_first.values():
-        options.sort(key=lambda o: -len(o[0]))
-    matches = list(iter_syllables(text[:limit]))
-    keys = [syllable_key(m.group()) for m in matches]
-    i = 0
-    while i < len(matches):
-        size, concept = _longest_form_at(text, matches, keys, i, by_first)
-        if size:
-            found.append((matches[i].start(), matches[i + size - 1].end(), str(concept)))
-            i += size
-        else:
-            i += 1
+        return []
+    text = text[:limit]
+    pattern, options = _pattern(tuple(terms.forms))
+    found: list[Match] = []
+    for match in pattern.finditer(text):
+        exact, any_accents, concept = options[match.lastindex - 1]
+        if not any_accents and tuple(syllable_keys(text[match.start() : match.end()])) not in exact:
+            continue
+        found.append((match.start(), match.end(), str(concept)))
     return found
 
 
-def _longest_form_at(text, matches, keys, i, by_first) -> tuple[int, int]:
-    best = (0, 0)
-    for folded in (False, True):
-        first = fold(keys[i]) if folded else keys[i]
-        for words, concept in by_first.get((first, folded), ()):
-            n = len(words)
-            if n <= best[0] or i + n > len(matches):
-                continue
-            if all(
-                (fold(keys[i + j]) if folded else keys[i + j]) == words[j]
-                and not breaks(text[matches[i + j - 1].end() : matches[i + j].start()])
-                for j in range(1, n)
-            ):
-                best = (n, concept)
-    return best
+# Between two syllables of one concept: a lone "." or "," (3.5, 1,000), or
+# anything that is not a letter or digit and breaks no sentence or clause
+# (the rule of :func:`searchapp.text.breaks`).
+_JOINED_GAP = r"(?:[.,]|(?:[^\w.,;:!?()\[\]{}…|\n]|_)+)"
+
+
+def _any_accents(folded: str) -> str:
+    """A pattern for ``folded`` written with any accents ("dong" → đông, Đồng…)."""
+    return "".join(_letter_class(c) for c in folded)
+
+
+@lru_cache(maxsize=None)
+def _letter_class(char: str) -> str:
+    variants = sorted(accented_variants(char))
+    return "[" + "".join(re.escape(v) for v in variants) + "]" if len(variants) > 1 else re.escape(char)
+
+
+@lru_cache(maxsize=256)
+def _pattern(forms: tuple) -> tuple[re.Pattern[str], list[tuple[set, bool, int]]]:
+    """One alternation over every concept form, longest first, and what each alternative stands for."""
+    grouped: dict[tuple[str, ...], tuple[set, list[bool], int]] = {}
+    for form, concept in forms:
+        folded = tuple(fold(w) for w in form.words)
+        exact, loose, _ = grouped.setdefault(folded, (set(), [False], concept))
+        if form.folded:
+            loose[0] = True
+        else:
+            exact.add(tuple(form.words))
+    ordered = sorted(grouped.items(), key=lambda item: -len(item[0]))
+    alternatives = ["(" + _JOINED_GAP.join(_any_accents(w) for w in words) + ")" for words, _ in ordered]
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+    return pattern, [(exact, loose[0], concept) for _, (exact, loose, concept) in ordered]
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
