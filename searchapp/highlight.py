@@ -9,7 +9,7 @@ exact offsets and has no length limit (Whoosh's highlighter stops at 32 KB).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from html import escape
 
 from searchapp.ranking import MatchTerms
@@ -56,7 +56,7 @@ def _any_accents(folded: str) -> str:
     return "".join(_letter_class(c) for c in folded)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _letter_class(char: str) -> str:
     variants = sorted(accented_variants(char))
     return "[" + "".join(re.escape(v) for v in variants) + "]" if len(variants) > 1 else re.escape(char)
