@@ -501,11 +501,6 @@ def pair_analyzer():
     return PairTokenizer()
 
 
-def folded_pair_analyzer():
-    """Neighbouring syllable pairs, folded: "Biển Đông" → "bien dong"."""
-    return PairTokenizer(folded=True)
-
-
 def caps_analyzer():
     """Capitalised syllables and pairs, as keys: "ở Thái Lan" → thái, lan, "thái lan"."""
     return CapsTokenizer()
@@ -558,8 +553,8 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
 
     Returns ``(items, length)`` for, in order, :func:`syllable_analyzer`
     and :func:`fold_analyzer` (positions), then :func:`word_analyzer`,
-    :func:`folded_word_analyzer`, :func:`pair_analyzer`,
-    :func:`folded_pair_analyzer` and :func:`caps_analyzer` (frequencies),
+    :func:`folded_word_analyzer`, :func:`pair_analyzer` and
+    :func:`caps_analyzer` (frequencies),
     given the compound ``spans`` of the text. The result is exactly what
     ``FieldType.index`` yields for those fields (tests check it), but the text
     is split into syllables once and every distinct token is lowercased and
@@ -576,7 +571,6 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
         exact[key].append(pos)
         folded[fold_of[key]].append(pos)
     pairs: dict[str, int] = {}
-    fpairs: dict[str, int] = {}
     caps: dict[str, int] = {}
     previous_upper = bool(syllables) and syllables[0][0].isupper()
     for pos in range(1, len(keys)):
@@ -586,8 +580,6 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
         first, second = keys[pos - 1], keys[pos]
         pair = f"{first} {second}"
         pairs[pair] = pairs.get(pair, 0) + 1
-        fpair = f"{fold_of[first]} {fold_of[second]}"
-        fpairs[fpair] = fpairs.get(fpair, 0) + 1
         upper = syllables[pos][0].isupper()
         if upper:
             caps[second] = caps.get(second, 0) + 1
@@ -614,7 +606,6 @@ def index_items(text: str, spans: Sequence[Span]) -> tuple[tuple[Items, int], ..
         (_counted(words), nwords),
         (_counted(fwords), nwords),
         (_counted(pairs), npairs),
-        (_counted(fpairs), npairs),
         (_counted(caps), sum(caps.values())),
     )
 

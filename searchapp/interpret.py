@@ -238,21 +238,23 @@ class _ConceptBuilder:
             return False
         if all((w,) in name_table() for w in form.words):
             return True
-        field_name = "fold" if form.folded else "syl"
-        pair_field = "fpair" if form.folded else "pair"
+        if form.folded:
+            return False  # no pair statistics of folded syllables: trust pyvi
         try:
-            rarest = min(self.reader.doc_frequency(field_name, w) for w in form.words)
+            rarest = min(self.reader.doc_frequency("syl", w) for w in form.words)
             pairs = zip(form.words, form.words[1:], strict=False)
-            together = min(self.reader.doc_frequency(pair_field, f"{a} {b}") for a, b in pairs)
+            together = min(self.reader.doc_frequency("pair", f"{a} {b}") for a, b in pairs)
         except (KeyError, ValueError):
             return False
         return together < COHESION * rarest
 
     def _occurs(self, form: Form) -> bool:
-        field = "fpair" if form.folded else "pair"
+        """True when every pair of the form is in the index (folded forms: always)."""
+        if form.folded:
+            return True
         pairs = [f"{a} {b}" for a, b in zip(form.words, form.words[1:], strict=False)]
         try:
-            return all(self.reader.doc_frequency(field, p) > 0 for p in pairs)
+            return all(self.reader.doc_frequency("pair", p) > 0 for p in pairs)
         except (KeyError, ValueError):
             return False
 

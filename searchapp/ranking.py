@@ -51,13 +51,18 @@ def match_terms(concepts: list[Concept]) -> MatchTerms:
 
 def form_query(form: Form) -> wq.Query:
     """Consecutive syllables: one syllable term, one pair term, or, for longer
-    forms, every pair (a cheap filter) and the syllables as a phrase."""
+    forms, every pair (a cheap filter) and the syllables as a phrase.
+
+    Folded (accent-insensitive) forms, asked for only when the text is
+    searched exactly as typed, are phrases of folded syllables.
+    """
     words = list(form.words)
     syllable_field = "fold" if form.folded else "syl"
     if len(words) == 1:
         return wq.Term(syllable_field, words[0])
-    pair_field = "fpair" if form.folded else "pair"
-    pairs = [wq.Term(pair_field, f"{a} {b}") for a, b in zip(words, words[1:], strict=False)]
+    if form.folded:
+        return wq.Phrase(syllable_field, words)
+    pairs = [wq.Term("pair", f"{a} {b}") for a, b in zip(words, words[1:], strict=False)]
     if len(pairs) == 1:
         return pairs[0]
     return wq.And([*dict.fromkeys(pairs), wq.Phrase(syllable_field, words)])

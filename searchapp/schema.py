@@ -2,7 +2,7 @@
 
 Text is indexed several ways (see :mod:`searchapp.analysis`): exact syllables
 (``syl``), folded syllables (``fold``), pyvi compound words (``words``,
-``wfold``), neighbouring syllable pairs (``pair``, ``fpair``) and which
+``wfold``), neighbouring syllable pairs (``pair``) and which
 syllables are written with capitals (``caps``). The
 title is repeated inside that text: measured on the judged sets, this beats a
 separately boosted title field by a wide margin, because BM25's length
@@ -18,7 +18,6 @@ from searchapp.analysis import (
     Span,
     caps_analyzer,
     fold_analyzer,
-    folded_pair_analyzer,
     folded_word_analyzer,
     index_items,
     pair_analyzer,
@@ -29,7 +28,7 @@ from searchapp.corpus import Article
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def build_schema() -> fields.Schema:
@@ -44,7 +43,6 @@ def build_schema() -> fields.Schema:
         wfold=fields.FieldType(Frequency(), analyzer=folded_word_analyzer(), scorable=True),
         # Neighbouring syllables as one term: a two-syllable word is one lookup.
         pair=fields.FieldType(Frequency(), analyzer=pair_analyzer(), scorable=True),
-        fpair=fields.FieldType(Frequency(), analyzer=folded_pair_analyzer(), scorable=True),
         # How often a syllable or pair is written with capitals (names).
         caps=fields.FieldType(Frequency(), analyzer=caps_analyzer(), scorable=True),
         partner=fields.KEYWORD(commas=True, sortable=True),
@@ -57,7 +55,7 @@ def build_schema() -> fields.Schema:
 
 
 # The analysed text fields, in the order of :func:`searchapp.analysis.index_items`.
-ANALYSED_FIELDS = ("syl", "fold", "words", "wfold", "pair", "fpair", "caps")
+ANALYSED_FIELDS = ("syl", "fold", "words", "wfold", "pair", "caps")
 
 
 def analysed_fields(text: str, spans: list[Span]) -> dict[str, tuple[list, int]]:
