@@ -172,9 +172,14 @@ def ranked_ids(searcher: Searcher, query: str, k: int = 10) -> list[str]:
 
 
 def interpreted(searcher: Searcher, query: str) -> str | None:
-    """The query as the engine searched it, or None if the engine does not say."""
+    """The query as the engine read it, or None if the engine does not say.
+
+    When the restored reading found nothing and the text as typed was searched
+    instead, the reading is what restoration produced (``unmatched_reading``).
+    """
     # No query is ever read as nothing, so an empty value means "not reported".
-    return getattr(search(searcher, query, per_page=1, snippets=False), "interpreted", None) or None
+    result = search(searcher, query, per_page=1, snippets=False)
+    return getattr(result, "unmatched_reading", None) or getattr(result, "interpreted", None) or None
 
 
 # -- matching --------------------------------------------------------------
