@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchapp import metadata
-from searchapp.text import fold, iter_syllables, syllables
+from searchapp.text import fold, iter_syllables, syllable_keys, syllables
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +72,13 @@ class Suggestion:
 
 
 def key(text: str, keep_marks: bool = False) -> str:
-    """Lowercased syllables joined by single spaces, folded unless ``keep_marks``.
+    """Lowercased syllables joined by single spaces, folded unless ``keep_marks``
+    (then with their tone placement normalized: "hoà" and "hòa" are one).
 
     >>> key("Việt Nam - Nhật Bản")
     'viet nam nhat ban'
     """
-    return " ".join(syllables(text if keep_marks else fold(text)))
+    return " ".join(syllable_keys(text) if keep_marks else syllables(fold(text)))
 
 
 class _Sorted:

@@ -32,6 +32,7 @@ from searchapp.ranking import MatchTerms, QueryBuilder, concept_query, match_ter
 from searchapp.restore import Restorer
 from searchapp.schema import SCHEMA_VERSION
 from searchapp.suggest import Suggester
+from searchapp.text import nfc
 
 SORTS = ("relevance", "newest", "oldest")
 FACET_LIMIT = 30
@@ -575,7 +576,7 @@ class Searcher:
         return Filters(
             partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in partners if p)),
             topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in topics if t)),
-            sources=tuple(dict.fromkeys(s for s in sources if s)),
+            sources=tuple(dict.fromkeys(nfc(s) for s in sources if s)),
             years=tuple(dict.fromkeys(_year(y) for y in years if str(y).strip())),
             date_from=_date_number(date_from, "from"),
             date_to=_date_number(date_to, "to"),

@@ -77,3 +77,24 @@ def test_feed_lists_only_matching_articles(client):
     links = [e.find(f"{ATOM}id").text for e in feed.findall(f"{ATOM}entry")]
     ids = [unquote(link.split("/article/", 1)[1]) for link in links]
     assert ids == matching[:50], "the newest matching articles, in the export's order"
+
+
+def test_either_tone_placement_completes_the_same(tmp_path):
+    from conftest import build_index
+
+    from searchapp.autocomplete import Completions, key
+    from searchapp.search import Searcher
+
+    assert key("Hoà bình", keep_marks=True) == key("hòa bình", keep_marks=True) == "hòa bình"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(6):
+        body = "Gìn giữ hòa bình là mục tiêu chung. " * 3 + f"Bài số {i}."
+        record = {"id": f"a{i}", "title": f"Hòa bình và hợp tác {i}", "body": body}
+        (corpus / f"a{i}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    searcher = Searcher(build_index(tmp_path, corpus))
+    gen, whoosh_searcher = searcher._open()
+    table = Completions.from_reader(whoosh_searcher.reader())
+    new_style = [s.text for s in table.complete("hoà b")]
+    old_style = [s.text for s in table.complete("hòa b")]
+    assert old_style and new_style == old_style
