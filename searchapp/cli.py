@@ -323,20 +323,27 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         return
     import waitress
 
-    try:
-        server = waitress.create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="searchapp",
-            # Nothing we serve takes a body: refuse big ones before they are buffered.
-            max_request_body_size=MAX_REQUEST_BODY,
-        )
-    except OSError as exc:
-        raise _listen_error(exc, host, port) from None
-    click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
-    server.run()
+    def listening_server(app, **kwargs):
+        # Bind first, then announce: a busy port is one line, not a banner and a traceback.
+        try:
+            server = waitress.create_server(app, **kwargs)
+        except OSError as exc:
+            raise _listen_error(exc, host, port) from None
+        click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
+        return server
+
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="searchapp",
+        # Nothing we serve takes a body: refuse big ones before they are buffered.
+        max_request_body_size=MAX_REQUEST_BODY,
+        # waitress.serve's own hook for making the server; it then runs it.
+        _server=listening_server,
+        _quiet=True,
+    )
 
 
 def _listen_error(exc: OSError, host: str, port: int) -> click.ClickException:
