@@ -62,6 +62,9 @@ MAX_SUGGEST_CHARS = 100
 FEED_ENTRIES = 50
 # Undated articles in a feed: Atom needs a date, and this one sorts last.
 UNDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Characters XML 1.0 has no place for (C0 controls but tab and newlines, lone surrogates,
+# U+FFFE/U+FFFF): one of them in one title would make the whole feed unwritable.
+XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
@@ -732,6 +735,11 @@ def _plain(snippet: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", snippet))
 
 
+def _xml_text(value: str) -> str:
+    """``value`` without the characters XML forbids (an old index, a query typed with a control key)."""
+    return XML_FORBIDDEN.sub("", value)
+
+
 def _feed_date(date: str | None) -> dt.datetime:
     if not date:
         return UNDATED
@@ -751,7 +759,7 @@ def feed() -> Response:
     title = f"Tin ngoại giao: {state.q.strip()}" if state.q.strip() else "Tin ngoại giao: bài mới nhất"
     fg = FeedGenerator()
     fg.id(state.feed_url(external=True))
-    fg.title(f"{title} ({described})" if described else title)
+    fg.title(_xml_text(f"{title} ({described})" if described else title))
     fg.subtitle("Bài mới nhất khớp với tìm kiếm này, mới nhất trước.")
     fg.author({"name": "Tin ngoại giao"})
     page = _with_query(url_for("search.index", _external=True), state.params(page=False))
@@ -763,20 +771,21 @@ def feed() -> Response:
         entry = fg.add_entry(order="append")
         link = url_for("search.article", article_id=hit.id, _external=True)
         entry.id(link)
-        entry.title(hit.title or hit.id)
+        entry.title(_xml_text(hit.title) or _xml_text(hit.id))
         entry.link(href=link, rel="alternate", type="text/html")
         entry.updated(_feed_date(hit.date))
         if hit.date:
             entry.published(_feed_date(hit.date))
-        if hit.source:
-            entry.author({"name": hit.source})
-        summary = _plain(hit.snippet)
+        source = _xml_text(hit.source or "")
+        if source:
+            entry.author({"name": source})
+        summary = _xml_text(_plain(hit.snippet))
         if summary:
             entry.summary(summary)
         for code in hit.partners:
-            entry.category(term=code, label=metadata.partner_label(code))
+            entry.category(term=_xml_text(code), label=_xml_text(metadata.partner_label(code)))
         for slug in hit.topics:
-            entry.category(term=slug, label=metadata.topic_label(slug))
+            entry.category(term=_xml_text(slug), label=_xml_text(metadata.topic_label(slug)))
     return Response(fg.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")
 
 
