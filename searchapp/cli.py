@@ -338,6 +338,8 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         port=port,
         threads=threads,
         ident="searchapp",
+        # What the app's absolute links (feeds, OpenSearch) name when no base_url is configured.
+        server_name=host,
         # Nothing we serve takes a body: refuse big ones before they are buffered.
         max_request_body_size=MAX_REQUEST_BODY,
         # waitress.serve's own hook for making the server; it then runs it.

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from searchapp.errors import ConfigError
 
@@ -43,6 +44,9 @@ class Config:
     index_path: Path
     host: str = "127.0.0.1"
     port: int = 5000
+    # The site's public address ("https://tin.example.org/"), used for absolute links in feeds and
+    # OpenSearch; None means the address the server itself listens on. Never the request's Host header.
+    base_url: str | None = None
     per_page: int = 10
     max_per_page: int = 100
     snippet_chars: int = 240
@@ -70,6 +74,7 @@ _KEYS: dict[tuple[str, str], tuple[str, type]] = {
     ("index", "lock_timeout"): ("lock_timeout", float),
     ("server", "host"): ("host", str),
     ("server", "port"): ("port", int),
+    ("server", "base_url"): ("base_url", str),
     ("search", "per_page"): ("per_page", int),
     ("search", "max_per_page"): ("max_per_page", int),
     ("search", "snippet_chars"): ("snippet_chars", int),
@@ -117,6 +122,8 @@ def config_from_dict(data: dict[str, Any], base: Path, source_file: Path | None 
             section = required.split("_")[0]
             raise ConfigError(f"missing key {section}.path: add [{section}] path = \"...\"")
     values["ranking"] = _ranking(data.get("ranking", {}))
+    if "base_url" in values:
+        values["base_url"] = _base_url(values["base_url"])
     _check_ranges(values)
     return Config(source_file=source_file, **values)
 
@@ -156,3 +163,11 @@ def _check_ranges(values: dict[str, Any]) -> None:
     for key in ("per_page", "max_per_page", "snippet_chars"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"search.{key} must be at least 1")
+
+
+def _base_url(raw: str) -> str:
+    """``server.base_url`` checked and ending in "/" (links are this plus the page's path)."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"server.base_url must be an http:// or https:// address of the site, got {raw!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))

@@ -62,6 +62,10 @@ MAX_SUGGEST_CHARS = 100
 FEED_ENTRIES = 50
 # Undated articles in a feed: Atom needs a date, and this one sorts last.
 UNDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The SERVER_NAME waitress reports when it was given none, and addresses that mean "every
+# interface": neither is an address to put in a link.
+WAITRESS_NO_NAME = "waitress.invalid"
+UNSPECIFIED_ADDRESSES = ("0.0.0.0", "::", "[::]")
 # Characters XML 1.0 has no place for (C0 controls but tab and newlines, lone surrogates,
 # U+FFFE/U+FFFF): one of them in one title would make the whole feed unwritable.
 XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -297,11 +301,9 @@ class SearchState:
         """The query and filters; not the page or page size (a feed or an export is every page)."""
         return [(k, v) for k, v in self.params(page=False) if k != "per_page"]
 
-    def feed_url(self, external: bool = False) -> str:
+    def feed_url(self) -> str:
         """The Atom feed of this search; always newest first, so ``sort`` is left out."""
-        return _with_query(
-            url_for("search.feed", _external=external), [(k, v) for k, v in self._list_params() if k != "sort"]
-        )
+        return _with_query(url_for("search.feed"), [(k, v) for k, v in self._list_params() if k != "sort"])
 
     def export_url(self, fmt: str) -> str:
         return _with_query(url_for("search.export"), [*self._list_params(), ("format", fmt)])
@@ -735,6 +737,36 @@ def _plain(snippet: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", snippet))
 
 
+def absolute_url(path: str) -> str:
+    """``path`` (as :func:`url_for` gives it) as an absolute address, for feeds and OpenSearch.
+
+    The address is ``[server] base_url`` when configured, else the address the
+    server listens on. Never the request's Host header: anyone can send one, and a
+    feed reader or a browser would keep the forged address and follow it later.
+    """
+    config: Config = current_app.config["SEARCHAPP_CONFIG"]
+    if config.base_url:
+        # base_url is the application's root: the path below it, without any mount prefix.
+        below = path[len(request.script_root) :] if path.startswith(request.script_root) else path
+        return config.base_url + below.lstrip("/")
+    return _own_root() + path.lstrip("/")
+
+
+def _own_root() -> str:
+    """``scheme://host:port/`` of the server itself, from what the server (not the client) put in the environ."""
+    environ = request.environ
+    name = environ.get("SERVER_NAME") or ""
+    # waitress says "waitress.invalid" unless given a name; an unspecified address is no place to link to.
+    if not name or name == WAITRESS_NO_NAME or name in UNSPECIFIED_ADDRESSES:
+        name = "127.0.0.1"
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    scheme = environ.get("wsgi.url_scheme") or "http"
+    port = str(environ.get("SERVER_PORT") or current_app.config["SEARCHAPP_CONFIG"].port)
+    default = {"http": "80", "https": "443"}.get(scheme)
+    return f"{scheme}://{name}/" if port == default else f"{scheme}://{name}:{port}/"
+
+
 def _xml_text(value: str) -> str:
     """``value`` without the characters XML forbids (an old index, a query typed with a control key)."""
     return XML_FORBIDDEN.sub("", value)
@@ -758,18 +790,18 @@ def feed() -> Response:
     described = " · ".join(f"{c['kind']} {c['label']}" for c in _active_filters(state))
     title = f"Tin ngoại giao: {state.q.strip()}" if state.q.strip() else "Tin ngoại giao: bài mới nhất"
     fg = FeedGenerator()
-    fg.id(state.feed_url(external=True))
+    fg.id(absolute_url(state.feed_url()))
     fg.title(_xml_text(f"{title} ({described})" if described else title))
     fg.subtitle("Bài mới nhất khớp với tìm kiếm này, mới nhất trước.")
     fg.author({"name": "Tin ngoại giao"})
-    page = _with_query(url_for("search.index", _external=True), state.params(page=False))
+    page = absolute_url(_with_query(url_for("search.index"), state.params(page=False)))
     fg.link(href=page, rel="alternate", type="text/html")
-    fg.link(href=state.feed_url(external=True), rel="self", type="application/atom+xml")
+    fg.link(href=absolute_url(state.feed_url()), rel="self", type="application/atom+xml")
     fg.language("vi")
     fg.updated(max((_feed_date(h.date) for h in hits), default=UNDATED))
     for hit in hits:
         entry = fg.add_entry(order="append")
-        link = url_for("search.article", article_id=hit.id, _external=True)
+        link = absolute_url(url_for("search.article", article_id=hit.id))
         entry.id(link)
         entry.title(_xml_text(hit.title) or _xml_text(hit.id))
         entry.link(href=link, rel="alternate", type="text/html")
@@ -792,7 +824,7 @@ def feed() -> Response:
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     """The OpenSearch description that lets a browser add this site as a search engine."""
-    body = render_template("opensearch.xml", root=request.url_root)
+    body = render_template("opensearch.xml", root=absolute_url(request.script_root + "/"), absolute_url=absolute_url)
     return Response(body, content_type="application/opensearchdescription+xml; charset=utf-8")
 
 
