@@ -1,10 +1,11 @@
 """Adding articles from the web: page URLs, saved HTML pages and RSS/Atom feeds.
 
-A page is downloaded politely (one request at a time, a timeout, a size cap
-and a ``User-Agent`` naming searchapp), its main text, title, date and outlet
-are extracted with trafilatura, and the result is saved as one ``.json``
-article under ``<corpus>/web/<year>/``. The corpus reader then treats it like
-any other article (partners and topics are extracted from the text).
+A page is downloaded politely (one request at a time, a limit on each wait
+and on the whole download, a size cap and a ``User-Agent`` naming
+searchapp), its main text, title, date and outlet are extracted with
+trafilatura, and the result is saved as one ``.json`` article under
+``<corpus>/web/<year>/``. The corpus reader then treats it like any other
+article (partners and topics are extracted from the text).
 
 Identity: an article's id is ``web-`` plus a short hash of its canonical URL
 (the page's own canonical link when it is on the same site, else the address
@@ -30,6 +31,7 @@ import os
 import re
 import socket
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -46,8 +48,8 @@ from searchapp.errors import SearchappError
 from searchapp.text import fold, nfc
 
 # Politeness and safety limits of every download.
-TIMEOUT = 15.0  # seconds without a byte from the server
-TOTAL_TIMEOUT = 60.0  # seconds for a whole download
+TIMEOUT = 15.0  # seconds without a byte from the server (also the connect limit)
+TOTAL_TIMEOUT = 30.0  # seconds for a whole download, redirects included, however the bytes arrive
 MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_DELAY = 1.0  # seconds between two page requests of a feed
 
@@ -160,8 +162,87 @@ class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
+class _Deadline:
+    """The end of one download, enforced on its sockets.
+
+    A socket timeout only bounds each wait: a server that sends a byte every
+    few seconds, in its headers or its body, keeps every ``recv`` short and the
+    download endless (``http.client`` reads headers line by line and ``read(n)``
+    waits for all n bytes). So a timer shuts the download's sockets down when
+    the total time is up, which wakes whatever read is blocked on them.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._done = False
+        self._lock = threading.Lock()
+        # Duplicates of the connections' sockets: shutting one down ends the shared
+        # connection, also once TLS has wrapped (and detached) the original.
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            copy = sock.dup()
+            self._sockets.append(copy)
+            if self.expired:
+                _shutdown(copy)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def close(self) -> None:
+        """The download is over: stop the timer and let go of the sockets."""
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        """urllib handlers whose connections put their socket under this deadline."""
+        deadline = self
+
+        class Watched(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.watch(self.sock)
+
+        # HTTPSConnection.connect opens the plain connection through super() before the
+        # TLS handshake, so the handshake is under the deadline too.
+        class WatchedTLS(http.client.HTTPSConnection, Watched):
+            pass
+
+        class HTTP(urllib.request.HTTPHandler):
+            def do_open(self, http_class, req, **kwargs):
+                return super().do_open(Watched, req, **kwargs)
+
+        class HTTPS(urllib.request.HTTPSHandler):
+            def do_open(self, http_class, req, **kwargs):
+                return super().do_open(WatchedTLS, req, **kwargs)
+
+        return [HTTP(), HTTPS()]
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the other side
+
+
 def fetch(url: str, accept: str = HTML_ACCEPT, timeout: float | None = None, max_bytes: int | None = None) -> Response:
-    """Download ``url``: at most ``max_bytes`` (:data:`MAX_BYTES`), ``timeout`` (:data:`TIMEOUT`) per wait.
+    """Download ``url``: at most ``max_bytes`` (:data:`MAX_BYTES`), ``timeout`` (:data:`TIMEOUT`) per wait,
+    :data:`TOTAL_TIMEOUT` in all.
 
     :raises IngestError: with one line of reason, for every kind of failure.
     """
@@ -169,18 +250,34 @@ def fetch(url: str, accept: str = HTML_ACCEPT, timeout: float | None = None, max
     max_bytes = max_bytes or MAX_BYTES
     if not is_url(url):
         raise IngestError("not an http:// or https:// address")
+    deadline = _Deadline(TOTAL_TIMEOUT)
+    too_slow = IngestError(f"the server took more than {TOTAL_TIMEOUT:g} s to send it; stopped")
+    try:
+        response = _fetch(url, accept, timeout, max_bytes, deadline)
+    except IngestError:
+        if deadline.expired:
+            raise too_slow from None
+        raise
+    finally:
+        deadline.close()
+    if deadline.expired:  # a body without a length ends early when its socket is shut
+        raise too_slow
+    return response
+
+
+def _fetch(url: str, accept: str, timeout: float, max_bytes: int, deadline: _Deadline) -> Response:
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent(), "Accept": accept, "Accept-Language": "vi,en;q=0.5"}
     )
     # Built per call: proxy settings are read from the environment now.
-    opener = urllib.request.build_opener(_WebOnlyRedirects)
+    opener = urllib.request.build_opener(_WebOnlyRedirects, *deadline.handlers())
     try:
         with opener.open(request, timeout=timeout) as response:
             headers = response.headers
             length = headers.get("Content-Length", "")
             if length.isdigit() and int(length) > max_bytes:
                 raise IngestError(f"larger than {_size(max_bytes)} ({_size(int(length))}); not downloaded")
-            body = _read_capped(response, max_bytes)
+            body = _read_capped(response, max_bytes, deadline)
             return Response(
                 url=response.geturl(),
                 content_type=headers.get_content_type() if headers.get("Content-Type") else None,
@@ -201,19 +298,18 @@ def fetch(url: str, accept: str = HTML_ACCEPT, timeout: float | None = None, max
         raise IngestError(f"download failed ({_reason(exc)})") from None
 
 
-def _read_capped(response, max_bytes: int) -> bytes:
-    deadline = time.monotonic() + TOTAL_TIMEOUT
+def _read_capped(response, max_bytes: int, deadline: _Deadline) -> bytes:
     chunks, size = [], 0
-    while True:
-        chunk = response.read(64 * 1024)
+    while not deadline.expired:
+        # read1 returns what one receive brought: read(n) would wait for all n bytes.
+        chunk = response.read1(64 * 1024)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
             raise IngestError(f"larger than {_size(max_bytes)}; not downloaded")
-        if time.monotonic() > deadline:
-            raise IngestError(f"download took longer than {TOTAL_TIMEOUT:g} s; stopped")
         chunks.append(chunk)
+    raise IngestError("stopped at the total time limit")
 
 
 def _size(size: int) -> str:
