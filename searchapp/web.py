@@ -234,36 +234,25 @@ class SearchState:
 
     def search(self, searcher: Searcher, snippets: bool = True, group: bool = True) -> SearchResult:
         return searcher.search(
-            self.q,
-            partners=self.partners,
-            topics=self.topics,
-            sources=self.sources,
-            years=self.years,
-            date_from=self.date_from or None,
-            date_to=self.date_to or None,
-            sort=self.effective_sort,
-            page=self.page,
-            per_page=self.per_page,
-            snippets=snippets,
-            group=group,
-            exact=self.exact,
+            self.q, page=self.page, per_page=self.per_page, snippets=snippets, group=group, **self._asked()
         )
 
     def stream(self, searcher: Searcher, limit: int, snippets: bool) -> HitStream:
         """Every matching article, one pass over one index generation (feeds, exports)."""
-        return searcher.iter_hits(
-            self.q,
-            partners=self.partners,
-            topics=self.topics,
-            sources=self.sources,
-            years=self.years,
-            date_from=self.date_from or None,
-            date_to=self.date_to or None,
-            sort=self.effective_sort,
-            limit=limit,
-            snippets=snippets,
-            exact=self.exact,
-        )
+        return searcher.iter_hits(self.q, limit=limit, snippets=snippets, **self._asked())
+
+    def _asked(self) -> dict[str, Any]:
+        """The filters, order and reading, as the searcher takes them."""
+        return {
+            "partners": self.partners,
+            "topics": self.topics,
+            "sources": self.sources,
+            "years": self.years,
+            "date_from": self.date_from or None,
+            "date_to": self.date_to or None,
+            "sort": self.effective_sort,
+            "exact": self.exact,
+        }
 
     def params(self, page: bool = True) -> list[tuple[str, str]]:
         """The URL parameters, in a stable order, defaults left out."""
