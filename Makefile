@@ -26,10 +26,11 @@ reindex: $(STAMP)
 	$(BIN)/searchapp reindex
 
 # Reindexing first is cheap when nothing changed, and brings an index built
-# by an older version up to date.
+# by an older version up to date. Another port: `make serve PORT=5001`.
+PORT ?= 5000
 serve: $(STAMP)
 	$(BIN)/searchapp reindex
-	$(BIN)/searchapp serve
+	$(BIN)/searchapp serve --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q
