@@ -13,6 +13,7 @@ from dataclasses import replace
 import pytest
 import waitress
 from conftest import write_config
+from waitress import wasyncore
 
 from searchapp import web
 from searchapp.config import load_config
@@ -150,9 +151,10 @@ def waitress_server(app, **options):
     try:
         yield server.effective_port
     finally:
-        server.task_dispatcher.shutdown()
-        server.close()
+        # Closed from its own loop thread: closing it from here races the loop's select.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(5)
+        server.task_dispatcher.shutdown()
 
 
 def raw_get(port: int, path: str) -> bytes:
