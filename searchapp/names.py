@@ -74,6 +74,12 @@ def _alternatives() -> dict[Key, tuple[str, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+@cache
+def alternatives_table() -> dict[Key, tuple[str, ...]]:
+    """Syllable keys of every name that has other names → those names."""
+    return {keys: others for keys, others in _alternatives().items() if others}
+
+
 def alternatives(keys: Key) -> tuple[str, ...]:
     """The other names of the thing named by ``keys`` (none when it is not a name)."""
     return _alternatives().get(tuple(keys), ())
