@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -13,7 +14,12 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 def planned(*args: str) -> list[str]:
     """The commands ``make`` would run, without running them."""
-    run = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
+    # Run inside `make test`, a nested make would also print "Entering/Leaving
+    # directory" lines: start it as a top-level make.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    run = subprocess.run(
+        ["make", "--no-print-directory", "-n", *args], cwd=REPO, capture_output=True, text=True, timeout=30, env=env
+    )
     assert run.returncode == 0, run.stderr
     return run.stdout.splitlines()
 
