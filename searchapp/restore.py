@@ -97,7 +97,7 @@ class Restorer:
         out = []
         for i, (key, raw) in enumerate(zip(keys, typed, strict=True)):
             if has_diacritics(raw) or raw[:1].isupper():
-                out.append(_case_like(key, raw))
+                out.append(case_like(key, raw))
                 continue
             pairs = [f"{keys[j]} {keys[j + 1]}" for j in (i - 1, i) if 0 <= j and j + 1 < len(keys)]
             pairs = [p for p in pairs if stats.df("pair", p)]
@@ -262,7 +262,8 @@ def _bare_bonus(key: str, options: list[str], case: _Case, alone: bool) -> float
     return math.log(KEEP_BARE)
 
 
-def _case_like(key: str, typed: str) -> str:
+def case_like(key: str, typed: str) -> str:
+    """``key`` in the case ``typed`` was written in ("ASEN" → "ASEAN", "Bien" → "Biển")."""
     if typed.isupper() and len(typed) > 1:
         return key.upper()
     if typed[:1].isupper():

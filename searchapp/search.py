@@ -22,7 +22,7 @@ from whoosh import scoring
 from whoosh import searching as whoosh_searching
 from whoosh.index import TOC
 
-from searchapp import highlight, metadata, store
+from searchapp import highlight, metadata, store, suggest
 from searchapp.config import Config
 from searchapp.errors import IndexMissing, QueryError
 from searchapp.evaluation import EMPTY_DOCS, Engine, Evaluation, iteration_order
@@ -31,7 +31,6 @@ from searchapp.querylang import ParsedQuery, normalize_query
 from searchapp.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
 from searchapp.restore import Restorer
 from searchapp.schema import SCHEMA_VERSION
-from searchapp.suggest import Suggester
 from searchapp.text import nfc
 
 SORTS = ("relevance", "newest", "oldest")
@@ -314,7 +313,6 @@ class _Generation:
         self.doc_count = reader.doc_count()
         self.engine: Engine | None = None
         self._first_reader = reader
-        self._suggester: Suggester | None = None
         self._restorer: Restorer | None = None
         self._lock = threading.Lock()
 
@@ -340,12 +338,6 @@ class _Generation:
             if self.engine is None:
                 self.engine = Engine(searcher.reader(), weighting)
             return self.engine
-
-    def suggester(self, searcher) -> Suggester:
-        with self._lock:
-            if self._suggester is None:
-                self._suggester = Suggester(searcher.reader())
-        return self._suggester
 
     def restorer(self, searcher) -> Restorer:
         with self._lock:
@@ -600,7 +592,7 @@ class Searcher:
 
     def _suggestion(self, gen: _Generation, searcher, interp: Interpretation) -> str | None:
         """A spelling fix that finds articles, or ``None``."""
-        text = gen.suggester(searcher).suggest(interp, searcher.reader(), gen.restorer(searcher))
+        text = suggest.suggest(interp, searcher.reader(), gen.restorer(searcher))
         if text is None:
             return None
         plan = self._plan(gen, searcher, text, exact=False)
