@@ -34,13 +34,9 @@ RARE_FACTOR = 10
 class MatchTerms:
     """What to mark in snippets: each concept's forms, numbered by concept.
 
-    ``exact`` and ``folded`` are the syllables the ranking query scores; they
-    are not marked on their own (a syllable is marked only as part of a
-    concept that matched).
+    A syllable is marked only as part of a concept that matched.
     """
 
-    exact: set[str] = field(default_factory=set)
-    folded: set[str] = field(default_factory=set)
     forms: list[tuple[Form, int]] = field(default_factory=list)
 
 
@@ -84,16 +80,13 @@ def matching_query(concepts: list[Concept]) -> wq.Query | None:
 
 @dataclass
 class BuiltQuery:
-    """The Whoosh query plus what snippets should highlight."""
+    """The scoring query. Which articles match is the concepts' business
+    (:func:`matching_query`); this only orders them."""
 
     query: wq.Query | None
-    excluded: wq.Query | None
-    terms: MatchTerms
     # One entry per query concept: its alternatives, each a set of
     # (field, term) pairs that must all match. Used for coverage scoring.
     concepts: list[list[frozenset[tuple[str, str]]]] = field(default_factory=list)
-    # The documents that match at all (``query`` adds only scoring bonuses).
-    matching: wq.Query | None = None
 
     def coverage(self, matched: set[tuple[str, str]]) -> float:
         """Share of the query's concepts a document matches (1.0 when trivial)."""
@@ -111,23 +104,18 @@ class QueryBuilder:
         self.ranking = ranking
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
-        terms = MatchTerms()
         accented = has_diacritics(parsed.positive_text())
-        items = [self._item(alts, accented, terms) for alts in parsed.items]
+        items = [self._item(alts, accented) for alts in parsed.items]
         items = [q for q in items if q is not None]
         concepts = [[_leaf_terms(q) for q in _alternatives(item)] for item in items]
-        positive = matching = None
+        positive = None
         if items:
-            synonyms = self._synonyms(parsed, concepts, terms)
-            # Bonus clauses only re-rank: they never add a document.
-            matching = wq.Or(items + synonyms)
+            synonyms = self._synonyms(parsed, concepts)
             bonus = self._compound_bonus(parsed, accented) + self._proximity(parsed, accented)
             positive = wq.Or(items + synonyms + bonus)
-        excluded = [self._clause(c, has_diacritics(c.text), MatchTerms()) for c in parsed.excluded]
-        excluded = [q for q in excluded if q is not None]
-        return BuiltQuery(positive, wq.Or(excluded) if excluded else None, terms, concepts, matching)
+        return BuiltQuery(positive, concepts)
 
-    def _synonyms(self, parsed: ParsedQuery, concepts, terms: MatchTerms) -> list[wq.Query]:
+    def _synonyms(self, parsed: ParsedQuery, concepts) -> list[wq.Query]:
         """Other names of what the query names ("WTO" → "Tổ chức Thương mại Thế giới").
 
         A document using the other name covers the same query concepts.
@@ -149,7 +137,7 @@ class QueryBuilder:
             # topical set showed.
             typed = self._name_frequency(sylls[start:end])
             names = [n for n in names if typed * RARE_FACTOR < self._name_frequency(syllables(n))]
-            queries = [self._name_query(name, weight, terms) for name in names]
+            queries = [self._name_query(name, weight) for name in names]
             queries = [q for q in queries if q is not None]
             if not queries:
                 continue
@@ -167,56 +155,49 @@ class QueryBuilder:
             return min(self.reader.doc_frequency("syl", s) for s in sylls)
         return min(self.reader.doc_frequency("fold", fold(s)) for s in sylls)
 
-    def _name_query(self, name: str, weight: float, terms: MatchTerms) -> wq.Query | None:
+    def _name_query(self, name: str, weight: float) -> wq.Query | None:
         sylls = syllables(name)
         if not sylls:
             return None
         if has_diacritics(name):
-            terms.exact.update(sylls)
             field_name, words = "syl", sylls
         else:
             words = [fold(s) for s in sylls]
-            terms.folded.update(words)
             field_name = "fold"
         if len(words) == 1:
             return wq.Term(field_name, words[0], boost=weight)
         return wq.Phrase(field_name, words, boost=weight)
 
-    def _item(self, alts: list[Clause], accented: bool, terms: MatchTerms) -> wq.Query | None:
-        parts = [self._clause(c, accented, terms) for c in alts]
+    def _item(self, alts: list[Clause], accented: bool) -> wq.Query | None:
+        parts = [self._clause(c, accented) for c in alts]
         parts = [p for p in parts if p is not None]
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
-    def _clause(self, clause: Clause, accented: bool, terms: MatchTerms) -> wq.Query | None:
+    def _clause(self, clause: Clause, accented: bool) -> wq.Query | None:
         sylls = syllables(clause.text)
         if not sylls:
             return None
         if clause.phrase or len(sylls) > 1:
-            return self._phrase(sylls, accented, terms)
-        return self._syllable(sylls[0], accented, terms)
+            return self._phrase(sylls, accented)
+        return self._syllable(sylls[0], accented)
 
-    def _phrase(self, sylls: list[str], accented: bool, terms: MatchTerms) -> wq.Query:
+    def _phrase(self, sylls: list[str], accented: bool) -> wq.Query:
         """A quoted phrase, or one typed word of several syllables ("12/6",
         "AMM-56"): its parts must stand together, not be scattered."""
         if accented and all(self._exact_reading(s) for s in sylls):
-            terms.exact.update(sylls)
             return wq.Phrase("syl", sylls, boost=self.ranking.exact_weight)
         folded = [fold(s) for s in sylls]
-        terms.folded.update(folded)
         return wq.Phrase("fold", folded, boost=self.ranking.fold_weight)
 
-    def _syllable(self, syll: str, accented: bool, terms: MatchTerms) -> wq.Query:
+    def _syllable(self, syll: str, accented: bool) -> wq.Query:
         weights = self.ranking
         if not accented:
-            terms.folded.add(fold(syll))
             return wq.Term("fold", fold(syll), boost=weights.fold_weight)
         if has_diacritics(syll) or self._exact_reading(syll):
-            terms.exact.add(syll)
             return wq.Term("syl", syll, boost=weights.exact_weight)
         # Typed bare in an accented query: most likely a missed accent.
-        terms.folded.add(syll)
         return wq.Term("fold", syll, boost=weights.fold_weight)
 
     def _exact_reading(self, syll: str) -> bool:
