@@ -70,11 +70,10 @@ def concept_query(concept: Concept) -> wq.Query:
     return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
-def matching_query(concepts: list[Concept]) -> wq.Query | None:
-    """Every concept required."""
-    if not concepts:
+def matching_query(queries: list[wq.Query]) -> wq.Query | None:
+    """Every concept required, given each concept's :func:`concept_query`."""
+    if not queries:
         return None
-    queries = [concept_query(c) for c in concepts]
     return queries[0] if len(queries) == 1 else wq.And(queries)
 
 

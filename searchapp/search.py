@@ -177,7 +177,8 @@ class _Plan:
         self.run = run
         self.marks = marks
         self.concept_queries = [concept_query(c) for c in interpretation.concepts]
-        self.matching = matching_query(interpretation.concepts)
+        # The same query objects as the near misses read: each evaluated once.
+        self.matching = matching_query(self.concept_queries)
         excluded = [concept_query(c) for c in interpretation.excluded]
         self.excluded = None if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
 
