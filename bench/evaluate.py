@@ -11,7 +11,9 @@ index is reused while the files and the schema are unchanged), then reports:
   diacritics back as the person meant it, on the dev sets and on
   ``bench/sets/restoration.jsonl``, beside a syllable-bigram reference;
 * **ranking**: known-item MRR@10 / Recall@10 and topical nDCG@10, each for the
-  query as typed and without diacritics.
+  query as typed and without diacritics;
+* **partners**: the main and the mentioned partners of the judged dev
+  articles, micro recall and precision (``bench/partners.py``).
 
 ``--only`` runs one part. ``--ablation`` runs named ranking configurations side
 by side and lists per-query wins and losses against the default (ranking only,
@@ -36,6 +38,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
 from matching import SYLLABLE, Pool, fold, read_articles  # noqa: E402
+from partners import as_json as partners_json  # noqa: E402
+from partners import evaluate_partners, print_partners  # noqa: E402
 from restoration import Score, SyllableBigrams  # noqa: E402
 
 from searchapp.config import load_config  # noqa: E402
@@ -51,7 +55,7 @@ RAW_FILES = (
 )
 WORK = REPO / ".eval"
 SETS = BENCH / "sets"
-PARTS = ("matching", "restoration", "ranking")
+PARTS = ("matching", "restoration", "ranking", "partners")
 FORMS = {"query": "as typed", "query_plain": "no accents"}
 # A query scoring below this on any matching figure is listed with examples.
 GOOD_ENOUGH = 0.95
@@ -479,8 +483,15 @@ def main() -> int:
         for name, changes in names.items():
             variant = replace(config, ranking=replace(config.ranking, **changes))
             ranking[name] = timed(f"ranking {name}", lambda variant=variant: evaluate_ranking(variant))
+    partners = None
+    if "partners" in parts:
+        known = load_jsonl("dev-queries.jsonl")
+        partners = timed("partners", lambda: evaluate_partners(Searcher(config), known))
     if args.json:
-        print(json.dumps(as_json(matching, restoration, ranking), ensure_ascii=False))
+        figures = as_json(matching, restoration, ranking)
+        if partners:
+            figures["partners"] = partners_json(partners)
+        print(json.dumps(figures, ensure_ascii=False))
         return 0
     if matching:
         print_matching(matching, pool)
@@ -494,6 +505,9 @@ def main() -> int:
             for name, res in ranking.items():
                 if name != "default":
                     print_diffs(name, res, ranking["default"])
+    if partners:
+        print()
+        print_partners(partners)
     return 0
 
 
