@@ -27,10 +27,8 @@ import hashlib
 import html as html_lib
 import http.client
 import json
-import os
 import re
 import socket
-import tempfile
 import threading
 import time
 import urllib.error
@@ -41,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchapp import metadata
+from searchapp import atomic, metadata
 from searchapp.config import Config
 from searchapp.corpus import is_article_file
 from searchapp.errors import SearchappError
@@ -523,7 +521,7 @@ def save_article(corpus: Path, record: dict[str, Any]) -> tuple[Path, str]:
     if target.exists() and _read_json(target) == record:
         status = "unchanged"
     else:
-        _write_atomically(target, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+        atomic.write_text(target, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         status = "updated" if existing else "added"
     for old in existing:
         if old != target:
@@ -537,21 +535,6 @@ def _read_json(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step; the temporary file's leading dot hides it from the corpus reader."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _record(page: Page, fetched_url: str | None, fallback: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -748,7 +731,7 @@ def load_state(index_path: Path) -> dict[str, Any]:
 
 def save_state(index_path: Path, state: dict[str, Any]) -> None:
     """Write the state file atomically."""
-    _write_atomically(index_path / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    atomic.write_text(index_path / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
 def _parse_feed(response: Response):

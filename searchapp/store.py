@@ -18,16 +18,14 @@ import contextlib
 import errno
 import fcntl
 import json
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searchapp import viewfile
+from searchapp import atomic, viewfile
 from searchapp.errors import IndexBusy, IndexMissing
 
 viewfile.install()
@@ -93,11 +91,7 @@ def publish_generation(index_path: Path, folder: Path) -> None:
     a moment ago can finish; older ones are removed.
     """
     previous = live_generation(index_path)
-    tmp = index_path / f".{POINTER}.tmp"
-    tmp.write_text(folder.name + "\n", encoding="utf-8")
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_path / POINTER)
+    atomic.write_text(index_path / POINTER, folder.name + "\n")
     keep = {folder.name, previous.name if previous else ""}
     for old in index_path.glob("gen-*"):
         if old.name not in keep:
@@ -113,10 +107,8 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
-    """Write the manifest atomically (temporary file, then rename)."""
-    tmp = folder / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    """Write the manifest atomically (:mod:`searchapp.atomic`)."""
+    atomic.write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
 
 
 def copy_atomically(src: Path, dest: Path) -> None:
@@ -130,32 +122,7 @@ def copy_atomically(src: Path, dest: Path) -> None:
 
     :raises OSError: ``src`` cannot be read or ``dest`` written; nothing is left behind.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
-        shutil.copystat(src, tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_folder(dest.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (where the platform allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic.copy_file(src, dest)
 
 
 @contextlib.contextmanager

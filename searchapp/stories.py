@@ -10,13 +10,13 @@ in the index folder, so an incremental reindex only hashes changed articles.
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
 
+from searchapp import atomic
 from searchapp.text import folded_syllables
 
 FILE = "stories.pickle"
@@ -116,10 +116,8 @@ class StoryIndex:
         values = self._packed()
         live = [i for i, article_id in enumerate(self._ids) if article_id is not None]
         state = {"ids": [self._ids[i] for i in live], "values": values[live], "story_of": self.story_of}
-        tmp = folder / f".{FILE}.tmp"
-        with tmp.open("wb") as fh:
+        with atomic.replacing(folder / FILE) as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / FILE)
 
     def remove(self, article_id: str) -> None:
         """Forget an article (deleted, or about to be re-added)."""
