@@ -13,7 +13,9 @@ index is reused while the files and the schema are unchanged), then reports:
 * **ranking**: known-item MRR@10 / Recall@10 and topical nDCG@10, each for the
   query as typed and without diacritics;
 * **partners**: the main and the mentioned partners of the judged dev
-  articles, micro recall and precision (``bench/partners.py``).
+  articles, micro recall and precision (``bench/partners.py``);
+* **topics**: topic precision and recall on our own judged articles
+  (``bench/topics.py``), read from the raw text, so ``--only topics`` needs no index.
 
 ``--only`` runs one part. ``--ablation`` runs named ranking configurations side
 by side and lists per-query wins and losses against the default (ranking only,
@@ -41,6 +43,8 @@ from matching import SYLLABLE, Pool, fold, read_articles  # noqa: E402
 from partners import as_json as partners_json  # noqa: E402
 from partners import evaluate_partners, print_partners  # noqa: E402
 from restoration import Score, SyllableBigrams  # noqa: E402
+from topics import as_json as topics_json  # noqa: E402
+from topics import evaluate_topics, print_topics  # noqa: E402
 
 from searchapp.config import load_config  # noqa: E402
 from searchapp.indexer import reindex  # noqa: E402
@@ -55,7 +59,7 @@ RAW_FILES = (
 )
 WORK = REPO / ".eval"
 SETS = BENCH / "sets"
-PARTS = ("matching", "restoration", "ranking", "partners")
+PARTS = ("matching", "restoration", "ranking", "partners", "topics")
 FORMS = {"query": "as typed", "query_plain": "no accents"}
 # A query scoring below this on any matching figure is listed with examples.
 GOOD_ENOUGH = 0.95
@@ -466,7 +470,7 @@ def main() -> int:
         print(f"The judged sets are not at {SHARED}/eval; set SEARCHAPP_SHARED. Nothing to evaluate.")
         return 0
     parts = [args.only] if args.only else (["ranking"] if args.ablation else list(PARTS))
-    config = prepare_index(args.rebuild)
+    config = prepare_index(args.rebuild) if parts != ["topics"] else None
     matching = restoration = ranking = None
     if "matching" in parts or "restoration" in parts:
         pool = load_pool()
@@ -487,10 +491,13 @@ def main() -> int:
     if "partners" in parts:
         known = load_jsonl("dev-queries.jsonl")
         partners = timed("partners", lambda: evaluate_partners(Searcher(config), known))
+    topics = timed("topics", lambda: evaluate_topics(SHARED, RAW_FILES)) if "topics" in parts else None
     if args.json:
         figures = as_json(matching, restoration, ranking)
         if partners:
             figures["partners"] = partners_json(partners)
+        if topics:
+            figures["topics"] = topics_json(topics)
         print(json.dumps(figures, ensure_ascii=False))
         return 0
     if matching:
@@ -508,6 +515,9 @@ def main() -> int:
     if partners:
         print()
         print_partners(partners)
+    if topics:
+        print()
+        print_topics(topics)
     return 0
 
 

@@ -1,0 +1,184 @@
+"""Topic precision and recall against our own judged set (``make eval``, ``--only topics``).
+
+``bench/sets/topics.jsonl`` holds articles of the evaluation pool, one a line:
+``{"id", "topics", "note"?}``, where ``topics`` are the slugs a careful reader
+gives the article (what it is *about*, not every topic it brushes) and
+``note`` says why where the judgement is not obvious. The set holds ids only;
+the text is read from the shared pool files.
+
+Each article is read the way ``reindex`` reads it (``build_article``: headline
+repair, then metadata extraction), so the figures are those of the rules at
+hand, not of whatever index is on disk.
+
+The set is split by a hash of the id: about two thirds to tune the rules on,
+one third held out, reported separately so that rules fitted to the tuning
+articles show up as a gap between the two.
+
+Run alone for the wrong tags of each article::
+
+    python bench/topics.py --misses
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from searchapp.corpus import build_article  # noqa: E402
+from searchapp.metadata import TOPICS  # noqa: E402
+
+SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
+SPLITS = ("tune", "held-out", "all")
+
+
+def split_of(article_id: str) -> str:
+    """"held-out" for about one id in three, fixed by the id alone."""
+    return "held-out" if int(hashlib.sha1(article_id.encode()).hexdigest()[:8], 16) % 3 == 0 else "tune"
+
+
+def load_judged(path: Path = SET) -> dict[str, list[str]]:
+    """id -> judged slugs; an unknown slug or a repeated id is refused."""
+    judged: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            unknown = [t for t in item["topics"] if t not in TOPICS]
+            if unknown or item["id"] in judged:
+                raise SystemExit(f"{path.name}:{number}: unknown topic {unknown} or repeated id {item['id']}")
+            judged[item["id"]] = list(item["topics"])
+    return judged
+
+
+def assigned_topics(files: list[Path], wanted: set[str]) -> dict[str, list[str]]:
+    """id -> topics the engine gives, for the wanted ids, read as reindex reads them."""
+    found: dict[str, list[str]] = {}
+    for path in files:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                # The id is near the start of each line: skip the others unparsed.
+                if not line.strip() or not any(f'"{w}"' in line[:200] for w in wanted - found.keys()):
+                    continue
+                record = json.loads(line)
+                if record.get("id") in wanted:
+                    article = build_article(record, path.name, number, None)
+                    found[article.id] = list(article.topics)
+    missing = wanted - found.keys()
+    if missing:
+        raise SystemExit(f"{SET.name}: not in the pool: {', '.join(sorted(missing))}")
+    return found
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class SplitReport:
+    articles: int = 0
+    judged_tags: int = 0
+    assigned_tags: int = 0
+    micro: Counts = field(default_factory=Counts)
+    per_topic: dict[str, Counts] = field(default_factory=dict)
+
+
+@dataclass
+class TopicReport:
+    splits: dict[str, SplitReport]
+    # (id, split, judged, assigned) for every article whose tags differ.
+    misses: list[tuple[str, str, list[str], list[str]]]
+
+
+def compare(judged: dict[str, list[str]], assigned: dict[str, list[str]]) -> TopicReport:
+    splits = {name: SplitReport(per_topic={t: Counts() for t in TOPICS}) for name in SPLITS}
+    misses = []
+    for article_id, truth in sorted(judged.items()):
+        got = assigned[article_id]
+        part = split_of(article_id)
+        for report in (splits[part], splits["all"]):
+            report.articles += 1
+            report.judged_tags += len(truth)
+            report.assigned_tags += len(got)
+            for topic in TOPICS:
+                said, true = topic in got, topic in truth
+                for counts in (report.micro, report.per_topic[topic]):
+                    counts.tp += said and true
+                    counts.fp += said and not true
+                    counts.fn += true and not said
+        if set(got) != set(truth):
+            misses.append((article_id, part, truth, got))
+    return TopicReport(splits, misses)
+
+
+def evaluate_topics(shared: Path, files: tuple[str, ...]) -> TopicReport:
+    judged = load_judged()
+    assigned = assigned_topics([shared / "corpus-real" / name for name in files], set(judged))
+    return compare(judged, assigned)
+
+
+def print_topics(report: TopicReport, misses: bool = False) -> None:
+    print("topics: judged set bench/sets/topics.jsonl, micro averages over (article, topic) pairs")
+    print(f"{'split':<9} {'articles':>8} {'P':>6} {'R':>6} {'tags/article judged':>20} {'given':>6}")
+    for name, s in report.splits.items():
+        print(
+            f"{name:<9} {s.articles:>8} {s.micro.precision:6.3f} {s.micro.recall:6.3f} "
+            f"{s.judged_tags / s.articles:>20.2f} {s.assigned_tags / s.articles:>6.2f}"
+        )
+    print(f"\n{'topic (all)':<26} {'P':>6} {'R':>6} {'judged':>6} {'given':>6}")
+    for topic, c in report.splits["all"].per_topic.items():
+        if c.tp + c.fp + c.fn:
+            print(f"{topic:<26} {c.precision:6.3f} {c.recall:6.3f} {c.tp + c.fn:>6} {c.tp + c.fp:>6}")
+    if misses:
+        print("\narticles tagged differently (+ given but not judged, - judged but not given):")
+        for article_id, part, truth, got in report.misses:
+            extra = [f"+{t}" for t in got if t not in truth]
+            lost = [f"-{t}" for t in truth if t not in got]
+            print(f"  [{part}] {article_id}: {' '.join(extra + lost)}")
+
+
+def as_json(report: TopicReport) -> dict:
+    return {
+        name: {
+            "articles": s.articles,
+            "precision": s.micro.precision,
+            "recall": s.micro.recall,
+            "tags_per_article": s.assigned_tags / s.articles,
+        }
+        for name, s in report.splits.items()
+    }
+
+
+def main() -> int:
+    from evaluate import RAW_FILES, SHARED  # the pool is defined once, in evaluate.py
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--misses", action="store_true", help="list each article's wrong and missing topics")
+    args = parser.parse_args()
+    print_topics(evaluate_topics(SHARED, RAW_FILES), misses=args.misses)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    raise SystemExit(main())
