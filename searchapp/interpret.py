@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchapp.analysis import dictionary_words, segment
-from searchapp.names import alternatives, longest_name_at, name_table
+from searchapp.names import alternatives, is_country_name, longest_name_at, name_table, office_at
 from searchapp.querylang import Clause, ParsedQuery, parse_query
 from searchapp.restore import Restorer
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
@@ -196,7 +196,20 @@ class _ConceptBuilder:
                 size = self._word_at(words, sylls, keys, i)
             pieces.append((i, i + size))
             i += size
-        return [self._concept(sylls[a:b]) for a, b in pieces]
+        out = []
+        for a, split, b in _join_offices(pieces, folded if plain else keys, plain):
+            if split is None:
+                out.append(self._concept(sylls[a:b]))
+            else:
+                out.append(self._office_concept(sylls, a, split, b))
+        return out
+
+    def _office_concept(self, sylls: list[str], start: int, split: int, end: int) -> Concept:
+        """An office and the partner it belongs to, each with its other names
+        ("Ngoại trưởng Mỹ" is also "Bộ trưởng Ngoại giao Hoa Kỳ")."""
+        office, partner = self._concept(sylls[start:split]), self._concept(sylls[split:end])
+        forms = (_joined(o, p) for o in office.forms for p in partner.forms)
+        return Concept(" ".join(sylls[start:end]), tuple(dict.fromkeys(forms)))
 
     def _word_ends(self, sylls: list[str]) -> dict[int, int]:
         """pyvi's words over the typed syllables: first syllable index → end index."""
@@ -271,3 +284,30 @@ class _ConceptBuilder:
             other = [m.group() for m in SYLLABLE_RE.finditer(name)]
             forms.append(self._form(other, syllable_keys(name)))
         return Concept(" ".join(sylls), tuple(dict.fromkeys(forms)))
+
+
+def _join_offices(pieces: list[tuple[int, int]], keys: list[str], folded: bool) -> list[tuple[int, int | None, int]]:
+    """Pieces as (start, split, end): an office followed by a partner's name
+    becomes one piece split between the two; other pieces have no split."""
+    ends = {end: n for n, (_, end) in enumerate(pieces)}
+    out: list[tuple[int, int | None, int]] = []
+    n = 0
+    while n < len(pieces):
+        start, end = pieces[n]
+        size = office_at(keys, start, folded)
+        last = ends.get(start + size) if size else None  # the office ends where a piece ends
+        if last is not None and last + 1 < len(pieces):
+            split, stop = pieces[last + 1]
+            if is_country_name(tuple(keys[split:stop]), folded):
+                out.append((start, split, stop))
+                n = last + 2
+                continue
+        out.append((start, None, end))
+        n += 1
+    return out
+
+
+def _joined(first: Form, second: Form) -> Form:
+    if first.folded == second.folded:
+        return Form(first.words + second.words, first.folded)
+    return Form(tuple(fold(w) for w in first.words + second.words), folded=True)

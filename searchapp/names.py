@@ -5,6 +5,10 @@ A name typed in a query is one concept ("Thái Bình Dương", not "Thái" +
 "WTO" for Tổ chức Thương mại Thế giới) are alternatives of that concept.
 Names are keyed by their syllable keys (lowercased, tone placement
 normalized), so "Liên Hợp Quốc" and "Liên hợp quốc" are one name.
+
+The news' fixed terms (``terms.toml``: "xuất khẩu lao động") are read as
+names too, and an office followed by a partner's name ("Tổng thống Pháp")
+is one concept.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def _groups() -> list[list[str]]:
     # Vietnam's own names ("Việt Nam", "Hà Nội") are names, but not of one thing.
     groups.extend([name] for name in gazetteer.get("self", {}).get("names", []))
     groups.extend([phrase] for phrase in gazetteer.get("blockers", {}).get("phrases", []))
+    groups.extend([term] for term in _data("terms.toml").get("terms", []))
     return groups
 
 
@@ -103,3 +108,43 @@ def _longest() -> int:
 @cache
 def _folded_table() -> dict[Key, str]:
     return {tuple(fold(k) for k in keys): name for keys, name in name_table().items()}
+
+
+def office_at(keys: list[str], start: int, folded: bool = False) -> int:
+    """Syllables of the longest office at ``start`` ("bộ trưởng ngoại giao"), 0 if none."""
+    offices = _offices(folded)
+    for size in range(min(_longest_office(), len(keys) - start), 0, -1):
+        if tuple(keys[start : start + size]) in offices:
+            return size
+    return 0
+
+
+def is_country_name(keys: Key, folded: bool = False) -> bool:
+    """True when ``keys`` name a country of the gazetteer, Vietnam included: "pháp", "nhật bản"."""
+    return tuple(keys) in _country_names(folded)
+
+
+@cache
+def _offices(folded: bool) -> frozenset[Key]:
+    keys = (tuple(syllable_keys(name)) for name in _data("terms.toml").get("offices", []))
+    return frozenset(tuple(fold(k) for k in key) if folded else key for key in keys if key)
+
+
+@cache
+def _longest_office() -> int:
+    return max((len(k) for k in _offices(False)), default=0)
+
+
+@cache
+def _country_names(folded: bool) -> frozenset[Key]:
+    gazetteer = _data("gazetteer.toml")
+    names = list(gazetteer.get("self", {}).get("names", []))
+    for partner in gazetteer.get("partner", []):
+        # Countries only (two-letter codes): the ministers of a bloc are its
+        # members' ("Ngoại trưởng các nước ASEAN"), seldom right before its name.
+        if len(partner.get("code", "")) != 2:
+            continue
+        names.append(partner["label"])
+        names.extend(partner.get("names", []))
+    keys = (tuple(syllable_keys(name)) for name in names)
+    return frozenset(tuple(fold(k) for k in key) if folded else key for key in keys if key)
