@@ -658,6 +658,20 @@ def all_partners() -> list[tuple[str, str]]:
 
 _TOPIC_TITLE_FACTOR = 3
 _TOPIC_BODY_CAP = 3
+# An article gets the topics it is about, not every topic it brushes. The
+# lead (the first syllables of the body, where a news story says what it is
+# about) counts again on top of the body; evidence must reach this many times
+# the topic's threshold; and a topic must either be named by a strong phrase
+# (weight >= _TOPIC_STRONG) in the title or lead, or be named by strong
+# phrases many times in the body. Topics far weaker than the article's
+# strongest one are side remarks, and no article is about more than a few.
+_TOPIC_LEAD_SYLLABLES = 100
+_TOPIC_LEAD_FACTOR = 2
+_TOPIC_MIN_RATIO = 2.0
+_TOPIC_STRONG = 2.0
+_TOPIC_BODY_STRONG_HITS = 10
+_TOPIC_RELATIVE = 0.4
+_TOPIC_MAX = 3
 
 
 @dataclass(frozen=True)
@@ -727,17 +741,40 @@ def _topic_score(topic: _Topic, title: dict[tuple[str, ...], int], body: dict[tu
     )
 
 
-def extract_topics(title: str, body: str) -> list[str]:
-    """Slugs of the topics whose weighted key phrases pass their threshold.
+def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
+    return sum(counts.get(phrase, 0) for phrase, weight in topic.phrases.items() if weight >= _TOPIC_STRONG)
 
-    The taxonomy, weights and thresholds are in ``data/topics.toml``. Slugs
-    come in order of evidence relative to the threshold, strongest first.
+
+def _is_about(topic: _Topic, title, lead, body) -> bool:
+    """Named by a strong phrase where the story says what it is about, or again and again."""
+    return bool(_strong_hits(topic, title) or _strong_hits(topic, lead)) or (
+        _strong_hits(topic, body) >= _TOPIC_BODY_STRONG_HITS
+    )
+
+
+def extract_topics(title: str, body: str) -> list[str]:
+    """Slugs of the topics the article is about, strongest first.
+
+    The taxonomy, weights and thresholds are in ``data/topics.toml``; the
+    rules that keep a topic (see the constants above) are the same for every
+    topic. Slugs come in order of evidence relative to the threshold.
     """
     longest = max(len(p) for t in _topics() for p in t.phrases)
+    body_words = _analyze(body)
     title_counts = _phrase_counts(_analyze(title), longest)
-    body_counts = _phrase_counts(_analyze(body), longest)
-    scored = [(_topic_score(t, title_counts, body_counts) / t.threshold, t.slug) for t in _topics()]
-    return [slug for ratio, slug in sorted(scored, key=lambda pair: -pair[0]) if ratio >= 1.0]
+    body_counts = _phrase_counts(body_words, longest)
+    lead_counts = _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest)
+    scored = []
+    for topic in _topics():
+        lead = sum(weight * lead_counts.get(phrase, 0) for phrase, weight in topic.phrases.items())
+        ratio = (_topic_score(topic, title_counts, body_counts) + _TOPIC_LEAD_FACTOR * lead) / topic.threshold
+        if ratio >= _TOPIC_MIN_RATIO and _is_about(topic, title_counts, lead_counts, body_counts):
+            scored.append((ratio, topic.slug))
+    if not scored:
+        return []
+    scored.sort(key=lambda pair: -pair[0])
+    strongest = scored[0][0]
+    return [slug for ratio, slug in scored[:_TOPIC_MAX] if ratio >= _TOPIC_RELATIVE * strongest]
 
 
 def topic_label(slug: str) -> str:
