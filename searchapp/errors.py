@@ -20,7 +20,15 @@ class IndexBusy(SearchappError):
 
 
 class QueryError(SearchappError):
-    """A search parameter (not the query text) is invalid: page, dates, sort."""
+    """A search parameter (not the query text) is invalid: page, dates, sort.
+
+    ``str()`` is the English description API clients have always read;
+    :attr:`vietnamese` is what a reader of the page is told.
+    """
+
+    def __init__(self, message: str, vietnamese: str | None = None) -> None:
+        super().__init__(message)
+        self.vietnamese = vietnamese or "Một tham số trong địa chỉ trang không đúng."
 
 
 class ArticleError(SearchappError):

@@ -32,6 +32,7 @@ __all__ = [
     "all_partners",
     "all_topics",
     "extract_date",
+    "extract_mentioned_partners",
     "extract_partners",
     "extract_source",
     "extract_topics",
@@ -589,6 +590,17 @@ def extract_partners(title: str, body: str) -> list[str]:
     top = max(item.score for item in evidence.values())
     kept = [code for code, item in evidence.items() if _is_main_partner(item, top)]
     return sorted(kept, key=lambda code: -evidence[code].score)
+
+
+def extract_mentioned_partners(title: str, body: str) -> list[str]:
+    """Codes of every foreign country and organisation the article names.
+
+    The same gazetteer matches and guards as :func:`extract_partners`, without
+    its keep rule: one mention anywhere is enough, so the main partners are
+    always among them. Codes come most mentioned first.
+    """
+    evidence = _partner_evidence(title, body)
+    return sorted(evidence, key=lambda code: -evidence[code].score)
 
 
 def _is_main_partner(item: _Evidence, top: float) -> bool:

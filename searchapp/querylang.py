@@ -17,6 +17,10 @@ FIELD_ALIASES = {
     "partner": "partner",
     "doitac": "partner",
     "country": "partner",
+    # Partners the article names anywhere, not only the ones it is about.
+    "nhacden": "mentioned",
+    "mentioned": "mentioned",
+    "mentions": "mentioned",
     "topic": "topic",
     "chude": "topic",
     "source": "source",
@@ -90,7 +94,7 @@ def parse_query(text: str) -> ParsedQuery:
         clause = _clause(match)
         if clause is None:
             continue
-        if clause.field in ("partner", "topic", "source", "year") and not match.group("neg"):
+        if clause.field in ("partner", "mentioned", "topic", "source", "year") and not match.group("neg"):
             parsed.filters.setdefault(clause.field, []).append(clause.text)
             continue
         if clause.text == "OR" and not clause.phrase:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.formats import Frequency
 
+from searchapp import metadata
 from searchapp.analysis import (
     Span,
     caps_analyzer,
@@ -28,7 +29,7 @@ from searchapp.corpus import Article
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def build_schema() -> fields.Schema:
@@ -45,7 +46,11 @@ def build_schema() -> fields.Schema:
         pair=fields.FieldType(Frequency(), analyzer=pair_analyzer(), scorable=True),
         # How often a syllable or pair is written with capitals (names).
         caps=fields.FieldType(Frequency(), analyzer=caps_analyzer(), scorable=True),
+        # The partners an article is mainly about, and every partner it names
+        # (a superset): two facets, because a count of the first is read as
+        # "how many of these results" and falls short of it.
         partner=fields.KEYWORD(commas=True, sortable=True),
+        mentioned=fields.KEYWORD(commas=True, sortable=True),
         topic=fields.KEYWORD(commas=True, sortable=True),
         source=fields.ID(sortable=True),
         datenum=fields.NUMERIC(int, bits=32, sortable=True, default=0),
@@ -83,12 +88,20 @@ def date_number(date: str | None) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
+def mentioned_partners(article: Article) -> list[str]:
+    """Every partner the article names: its main partners first (also when the
+    file gave them), then the others the text names, most mentioned first."""
+    named = metadata.extract_mentioned_partners(article.title, article.body)
+    return list(dict.fromkeys([*article.partners, *named]))
+
+
 def to_document(article: Article, title_repeat: int, story: str | None = None, analysed: bool = True) -> dict:
     """The Whoosh document for one article; ``story`` groups near-duplicates.
 
     :param analysed: include the analysed text fields; without them the caller
         supplies their terms (see :func:`analysed_fields`).
     """
+    mentioned = mentioned_partners(article)
     doc = {
         "id": article.id,
         "title": article.title,
@@ -101,6 +114,7 @@ def to_document(article: Article, title_repeat: int, story: str | None = None, a
             "url": article.url,
             "category": article.category,
             "partners": list(article.partners),
+            "mentioned": mentioned,
             "topics": list(article.topics),
             "path": article.path,
             "line": article.line,
@@ -113,6 +127,8 @@ def to_document(article: Article, title_repeat: int, story: str | None = None, a
         doc.update(dict.fromkeys(ANALYSED_FIELDS, text))
     if article.partners:
         doc["partner"] = ",".join(article.partners)
+    if mentioned:
+        doc["mentioned"] = ",".join(mentioned)
     if article.topics:
         doc["topic"] = ",".join(article.topics)
     if article.source:

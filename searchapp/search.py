@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,22 @@ from searchapp.querylang import ParsedQuery, normalize_query
 from searchapp.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
 from searchapp.restore import Restorer
 from searchapp.schema import SCHEMA_VERSION
-from searchapp.text import nfc
+from searchapp.text import fold, nfc
 
 SORTS = ("relevance", "newest", "oldest")
+# Parameters as an error message names them to a reader.
+PARAMETER_NAMES = {
+    "page": "Số trang",
+    "per_page": "Số kết quả mỗi trang",
+    "from": "Ngày bắt đầu",
+    "to": "Ngày kết thúc",
+    "year": "Năm",
+    "sort": "Cách sắp xếp",
+}
+_SORT_MESSAGE = "Cách sắp xếp phải là liên quan nhất (relevance), mới nhất (newest) hoặc cũ nhất (oldest)."
+# The year facet's bucket (and filter value) for articles without a date.
+UNDATED = "undated"
+UNDATED_LABEL = "Không rõ ngày"
 FACET_LIMIT = 30
 MAX_PAGE = 1000
 # Same-story articles listed under one hit, at most.
@@ -61,6 +74,8 @@ class Hit:
     similar: list[str] = field(default_factory=list)
     # For a near miss: the concepts of the query it does not hold.
     missing: list[str] | None = None
+    # Every partner the article names, its main partners first.
+    mentioned: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -106,6 +121,11 @@ class SearchResult:
     partial: list[Hit] = field(default_factory=list)
     # Entries of the list over all pages: stories, when one story's articles show once.
     entries: int = 0
+    # Matching articles without a date (no bar of the timeline, last in a date sort).
+    undated: int = 0
+    # What the filters asked that could not be done as asked: an unknown value
+    # (left out of the search) or a reversed date range (swapped).
+    notices: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def restored(self) -> bool:
@@ -137,14 +157,22 @@ class SearchResult:
             "facets": {k: [asdict(v) for v in vals] for k, vals in self.facets.items()},
             "suggestion": self.suggestion,
             "timeline": self.timeline,
+            "undated": self.undated,
+            "filters": self.filters,
+            "notices": self.notices,
         }
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Validated filters; values are canonical (partner codes, topic slugs)."""
+    """Validated filters; values are canonical (partner codes, topic slugs).
+
+    Several values of one facet mean any of them (OR); facets combine with AND.
+    A year of 0 stands for the articles without a date.
+    """
 
     partners: tuple[str, ...] = ()
+    mentioned: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
@@ -153,7 +181,29 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.partners or self.topics or self.sources or self.years or self.date_from or self.date_to)
+        return bool(
+            self.partners
+            or self.mentioned
+            or self.topics
+            or self.sources
+            or self.years
+            or self.date_from
+            or self.date_to
+        )
+
+    def without(self, facet: str) -> Filters:
+        """The same filters but the values of one facet (``partner``, ``year``…)."""
+        return replace(self, **{FACET_FILTERS[facet]: ()})
+
+
+# facet name -> Filters attribute
+FACET_FILTERS = {
+    "partner": "partners",
+    "mentioned": "mentioned",
+    "topic": "topics",
+    "year": "years",
+    "source": "sources",
+}
 
 
 class HitStream:
@@ -194,6 +244,7 @@ class _Columns:
         size = reader.doc_count_all()
         self.dates = _column(reader, "datenum", size, 0, int)
         self.partners = _column(reader, "partner", size, (), _split)
+        self.mentioned = _column(reader, "mentioned", size, (), _split)
         self.topics = _column(reader, "topic", size, (), _split)
         self.sources = _column(reader, "source", size, None, lambda v: _text(v) or None)
         self.stories = _column(reader, "story", size, None, _text)
@@ -207,6 +258,7 @@ class _Columns:
         self.size = size
         self.date_array = np.asarray(self.dates, dtype=np.int64)
         self.partner_entries = _Entries(self.partners)
+        self.mentioned_entries = _Entries(self.mentioned)
         self.topic_entries = _Entries(self.topics)
         self.source_entries = _Entries([(v,) if v else () for v in self.sources])
 
@@ -423,13 +475,21 @@ class Searcher:
         snippets: bool = True,
         group: bool = True,
         exact: bool = False,
+        mentioned: list[str] | tuple[str, ...] = (),
     ) -> SearchResult:
         """Run one search.
 
+        Several values of one filter mean any of them; filters combine with AND.
+        An unknown partner, topic or outlet matches nothing and is named in
+        ``notices``, as is a date range given backwards (it is swapped).
+
         :param query: the query box text (words, "phrases", -exclude, OR, field:value).
-        :param partners: partner codes or names ("JP", "Nhật Bản", "Japan"); all must match.
-        :param topics: topic slugs or labels; all must match.
+        :param partners: codes or names ("JP", "Nhật Bản", "Japan") of the partners an
+            article is mainly about; any may match.
+        :param mentioned: partners the article names anywhere; any may match.
+        :param topics: topic slugs or labels; any may match.
         :param sources: outlets; any may match.
+        :param years: years, or ``"undated"`` for the articles without a date; any may match.
         :param date_from: first day (YYYY-MM-DD), inclusive.
         :param date_to: last day (YYYY-MM-DD), inclusive.
         :param sort: ``relevance``, ``newest`` or ``oldest``.
@@ -444,10 +504,10 @@ class Searcher:
         per_page = self._per_page(per_page)
         page = _positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
         gen, searcher = self._open()
-        wanted = (partners, topics, sources, years, date_from, date_to)
-        plan, filters, matched, inserted, allowed = self._resolve(gen, searcher, query, exact, wanted)
+        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        plan, filters, matched, inserted, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
         exact = plan.interpretation.exact
         total = len(allowed)
         keep = np.zeros(gen.columns.size, dtype=bool)
@@ -463,7 +523,7 @@ class Searcher:
         if page == 1 and total < per_page:
             partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
         order = iteration_order(inserted, matched, allowed, filters.active, gen.columns.size)
-        facets = self._facets(gen, keep, order, filters)
+        facets = self._facets(gen, matched, keep, order, filters, notices)
         timeline = _timeline(gen.columns.date_array, allowed)
         interp = plan.interpretation
         suggestion = self._suggestion(gen, searcher, interp) if interp.parsed.items else None
@@ -485,6 +545,8 @@ class Searcher:
             unmatched_reading=interp.fallback_from,
             partial=partial,
             entries=_entries(gen.columns, allowed) if group else total,
+            undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
+            notices=notices,
         )
 
     def iter_hits(
@@ -500,6 +562,7 @@ class Searcher:
         limit: int | None = None,
         snippets: bool = False,
         exact: bool = False,
+        mentioned=(),
     ) -> HitStream:
         """Every matching article exactly once, in ``sort`` order, from one index generation.
 
@@ -508,10 +571,10 @@ class Searcher:
         ``limit`` articles.
         """
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
         gen, searcher = self._open()
-        wanted = (partners, topics, sources, years, date_from, date_to)
-        plan, filters, _, _, allowed = self._resolve(gen, searcher, query, exact, wanted)
+        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        plan, _, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
@@ -535,18 +598,18 @@ class Searcher:
         wrong reading, and the page says which was searched.
         """
         plan = self._plan(gen, searcher, query, exact)
-        filters = self._filters(plan.interpretation.parsed, *wanted)
+        filters, notices = self._filters(gen, plan.interpretation.parsed, *wanted)
         matched, inserted = self._matching(plan)
         allowed = self._apply_filters(gen, matched, filters)
         if not len(allowed) and not exact and plan.interpretation.changed:
             typed = self._plan(gen, searcher, query, exact=True)
-            typed_filters = self._filters(typed.interpretation.parsed, *wanted)
+            typed_filters, typed_notices = self._filters(gen, typed.interpretation.parsed, *wanted)
             typed_matched, typed_inserted = self._matching(typed)
             typed_allowed = self._apply_filters(gen, typed_matched, typed_filters)
             if len(typed_allowed):
                 typed.interpretation.fallback_from = plan.interpretation.text
-                return typed, typed_filters, typed_matched, typed_inserted, typed_allowed
-        return plan, filters, matched, inserted, allowed
+                return typed, typed_filters, typed_matched, typed_inserted, typed_allowed, typed_notices
+        return plan, filters, matched, inserted, allowed, notices
 
     def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
         reader = searcher.reader()
@@ -560,20 +623,59 @@ class Searcher:
             return self.config.per_page
         return _positive_int(per_page, "per_page", self.config.max_per_page)
 
-    def _filters(self, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to) -> Filters:
-        partners = list(partners) + parsed.filters.get("partner", [])
-        topics = list(topics) + parsed.filters.get("topic", [])
-        sources = list(sources) + parsed.filters.get("source", [])
+    def _filters(
+        self, gen: _Generation, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to, mentioned=()
+    ) -> tuple[Filters, list[dict[str, str]]]:
+        """The filters as canonical values, and notices about what could not be done as asked."""
+        cols = gen.columns
+        notices: list[dict[str, str]] = []
+
+        def known(facet: str, values, resolve) -> tuple:
+            found = []
+            for value in dict.fromkeys(v for v in values if v):
+                code = resolve(value)
+                if code is None:
+                    # Still applied (nothing holds it), and named, so that the
+                    # empty list is explained rather than silent.
+                    notices.append(_unknown_value(facet, value))
+                found.append(code or value)
+            return tuple(dict.fromkeys(found))
+
+        def partner(value: str, entries) -> str | None:
+            # A code the index holds counts even when the gazetteer no longer knows it.
+            return metadata.resolve_partner(value) or (value if value in entries.codes else None)
+
+        def topic(value: str) -> str | None:
+            return metadata.resolve_topic(value) or (value if value in cols.topic_entries.codes else None)
+
+        def source(value: str) -> str | None:
+            value = nfc(value)
+            if value in cols.source_entries.codes:
+                return value
+            wanted = fold(value).casefold().strip()
+            return next((s for s in cols.source_entries.codes if fold(s).casefold() == wanted), None)
+
+        typed = parsed.filters
         # Typed in the query box: a bad year is ignored, never an error.
-        years = list(years) + [y for y in parsed.filters.get("year", []) if _is_year(y)]
-        return Filters(
-            partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in partners if p)),
-            topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in topics if t)),
-            sources=tuple(dict.fromkeys(nfc(s) for s in sources if s)),
-            years=tuple(dict.fromkeys(_year(y) for y in years if str(y).strip())),
-            date_from=_date_number(date_from, "from"),
-            date_to=_date_number(date_to, "to"),
+        years = list(years) + [y for y in typed.get("year", []) if _is_year(y) or _is_undated(y)]
+        first, last = _date_number(date_from, "from"), _date_number(date_to, "to")
+        if first and last and first > last:
+            notices.append(_swapped_dates(first, last))
+            first, last = last, first
+        filters = Filters(
+            partners=known(
+                "partner", [*partners, *typed.get("partner", [])], lambda v: partner(v, cols.partner_entries)
+            ),
+            mentioned=known(
+                "mentioned", [*mentioned, *typed.get("mentioned", [])], lambda v: partner(v, cols.mentioned_entries)
+            ),
+            topics=known("topic", [*topics, *typed.get("topic", [])], topic),
+            sources=known("source", [*sources, *typed.get("source", [])], source),
+            years=tuple(dict.fromkeys(0 if _is_undated(y) else _year(y) for y in years if str(y).strip())),
+            date_from=first,
+            date_to=last,
         )
+        return filters, notices
 
     def _matching(self, plan: _Plan):
         """The matching docnums (sorted array), and how many were found before exclusions."""
@@ -630,21 +732,25 @@ class Searcher:
         return out
 
     def _apply_filters(self, gen: _Generation, docs, filters: Filters):
+        """The documents of ``docs`` any value of each facet holds (OR within, AND across)."""
         if not filters.active or not len(docs):
             return docs
         cols = gen.columns
         keep = np.ones(len(docs), dtype=bool)
-        for p in filters.partners:
-            keep &= cols.partner_entries.mask(p)[docs]
-        for t in filters.topics:
-            keep &= cols.topic_entries.mask(t)[docs]
-        if filters.sources:
-            any_source = np.zeros(len(docs), dtype=bool)
-            for source in filters.sources:
-                any_source |= cols.source_entries.mask(source)[docs]
-            keep &= any_source
+        for entries, values in (
+            (cols.partner_entries, filters.partners),
+            (cols.mentioned_entries, filters.mentioned),
+            (cols.topic_entries, filters.topics),
+            (cols.source_entries, filters.sources),
+        ):
+            if values:
+                anyone = np.zeros(len(docs), dtype=bool)
+                for value in values:
+                    anyone |= entries.mask(value)[docs]
+                keep &= anyone
         dates = cols.date_array[docs]
         if filters.years:
+            # Year 0 is the undated bucket: dates of 0 divide to year 0.
             keep &= np.isin(dates // 10000, np.asarray(filters.years, dtype=np.int64))
         if filters.date_from:
             keep &= dates >= filters.date_from
@@ -706,23 +812,55 @@ class Searcher:
             topics=list(meta.get("topics", [])),
             score=round(float(score), 4),
             snippet=text,
+            mentioned=list(meta.get("mentioned", [])),
         )
 
-    def _facets(self, gen: _Generation, keep, order, filters: Filters) -> dict[str, list[FacetValue]]:
+    def _facets(self, gen: _Generation, matched, keep, order, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+        """Counts of every facet over the whole result set.
+
+        A facet with values chosen is counted without its own filter (the other
+        filters still apply): its values are alternatives, and each count says
+        how many results that value alone gives.
+        """
         cols = gen.columns
-        partner = cols.partner_entries.counts(keep, order)
-        topic = cols.topic_entries.counts(keep, order)
-        source = cols.source_entries.counts(keep, order)
-        dates = cols.date_array[keep]
+        unknown = {(n["facet"], n["value"]) for n in notices if n["code"] == "unknown_value"}
+
+        def chosen(facet: str) -> tuple:
+            # An unknown value is named in the notices, not listed as a facet value.
+            return tuple(v for v in getattr(filters, FACET_FILTERS[facet]) if (facet, v) not in unknown)
+
+        def pool(facet: str):
+            if not getattr(filters, FACET_FILTERS[facet]):
+                return keep
+            others = np.zeros(cols.size, dtype=bool)
+            others[self._apply_filters(gen, matched, filters.without(facet))] = True
+            return others
+
+        counted = {
+            facet: entries.counts(pool(facet), order)
+            for facet, entries in (
+                ("partner", cols.partner_entries),
+                ("mentioned", cols.mentioned_entries),
+                ("topic", cols.topic_entries),
+                ("source", cols.source_entries),
+            )
+        }
+        dates = cols.date_array[pool("year")]
         years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
-        year = Counter({int(y): int(c) for y, c in zip(years, counts, strict=True)})
+        year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
+        chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.years)
+        year_values = _facet(year, chosen_years, _year_label, by_value=True)
+        undated = int(np.count_nonzero(dates == 0))
+        if undated or UNDATED in chosen_years:
+            # Last, whatever the order of the years: it is not a year.
+            year_values = [v for v in year_values if v.value != UNDATED]
+            year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
         return {
-            "partner": _facet(partner, filters.partners, metadata.partner_label),
-            "topic": _facet(topic, filters.topics, metadata.topic_label),
-            "year": _facet(
-                Counter({str(y): c for y, c in year.items()}), tuple(str(y) for y in filters.years), str, by_value=True
-            ),
-            "source": _facet(source, filters.sources, str),
+            "partner": _facet(counted["partner"], chosen("partner"), metadata.partner_label),
+            "mentioned": _facet(counted["mentioned"], chosen("mentioned"), metadata.partner_label),
+            "topic": _facet(counted["topic"], chosen("topic"), metadata.topic_label),
+            "year": year_values,
+            "source": _facet(counted["source"], chosen("source"), str),
         }
 
     # -- articles ----------------------------------------------------------
@@ -771,6 +909,7 @@ class Searcher:
             "first_date": _iso(min(dated)) if dated else None,
             "last_date": _iso(max(dated)) if dated else None,
             "partners": Counter(p for d in live for p in cols.partners[d]).most_common(),
+            "mentioned": Counter(p for d in live for p in cols.mentioned[d]).most_common(),
             "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
             "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
         }
@@ -823,6 +962,7 @@ def _article_dict(stored: dict) -> dict[str, Any]:
         "url": meta.get("url"),
         "category": meta.get("category"),
         "partners": list(meta.get("partners", [])),
+        "mentioned": list(meta.get("mentioned", [])),
         "topics": list(meta.get("topics", [])),
     }
 
@@ -868,9 +1008,15 @@ def _positive_int(value, name: str, maximum: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise QueryError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+        raise QueryError(
+            f"{name} must be a whole number, got {str(value)[:20]!r}",
+            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{str(value)[:20]}”.",
+        ) from None
     if number < 1 or number > maximum:
-        raise QueryError(f"{name} must be between 1 and {maximum}")
+        raise QueryError(
+            f"{name} must be between 1 and {maximum}",
+            f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}.",
+        )
     return number
 
 
@@ -883,9 +1029,9 @@ def _year(value) -> int:
     try:
         year = int(str(value).strip())
     except ValueError:
-        raise QueryError(f"year must be a number like 2021, got {str(value)[:20]!r}") from None
+        raise QueryError(f"year must be a number like 2021, got {str(value)[:20]!r}", _year_message(value)) from None
     if not 1000 <= year <= 9999:
-        raise QueryError("year must have four digits")
+        raise QueryError("year must have four digits", _year_message(value))
     return year
 
 
@@ -897,9 +1043,59 @@ def _date_number(value, name: str) -> int:
     try:
         return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
     except ValueError:
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}") from None
+        raise QueryError(
+            f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}", date_message(name, value)
+        ) from None
 
 
 def _iso(number: int) -> str:
     text = f"{number:08d}"
     return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+
+
+def _is_undated(value) -> bool:
+    return str(value).strip().lower() == UNDATED
+
+
+def _year_label(value: str) -> str:
+    return UNDATED_LABEL if value == UNDATED else str(value)
+
+
+# How the page names each facet in a notice.
+_FACET_NOUNS = {"partner": "đối tác", "mentioned": "đối tác", "topic": "chủ đề", "source": "nguồn tin"}
+
+
+def _unknown_value(facet: str, value: str) -> dict[str, str]:
+    """The notice for a filter value nothing in the index has: it is left out, and said so."""
+    return {
+        "code": "unknown_value",
+        "facet": facet,
+        "value": value,
+        "message": f"Không có {_FACET_NOUNS[facet]} “{value}”: không bài nào khớp giá trị này.",
+    }
+
+
+def _swapped_dates(first: int, last: int) -> dict[str, str]:
+    def shown(number: int) -> str:
+        text = f"{number:08d}"
+        return f"{text[6:]}/{text[4:6]}/{text[:4]}"
+
+    return {
+        "code": "date_range_swapped",
+        "message": f"Ngày bắt đầu ({shown(first)}) sau ngày kết thúc ({shown(last)}): đã đổi chỗ hai ngày.",
+    }
+
+
+def date_message(name: str, value) -> str:
+    """What the page says about a date it cannot read."""
+    return (
+        f"{PARAMETER_NAMES.get(name, name)} “{str(value)[:20]}” không đọc được: "
+        "hãy viết ngày theo dạng năm-tháng-ngày, ví dụ 2021-05-01."
+    )
+
+
+def _year_message(value) -> str:
+    return (
+        f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED}” cho bài không rõ ngày), "
+        f"không phải “{str(value)[:20]}”."
+    )

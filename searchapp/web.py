@@ -44,7 +44,17 @@ from searchapp import metadata
 from searchapp.autocomplete import CompletionCache, Completions
 from searchapp.config import Config, load_config
 from searchapp.errors import IndexMissing, QueryError
-from searchapp.search import MAX_PAGE, SORTS, Hit, HitStream, Searcher, SearchResult
+from searchapp.search import (
+    MAX_PAGE,
+    PARAMETER_NAMES,
+    SORTS,
+    Hit,
+    HitStream,
+    Searcher,
+    SearchResult,
+    date_message,
+)
+from searchapp.search import UNDATED as UNDATED_YEAR
 from searchapp.text import fold, nfc
 
 # Longer queries are cut here: nobody types more, and it bounds the work per request.
@@ -96,12 +106,34 @@ SECURITY_HEADERS = {
 
 # facet name in the engine -> (SearchState attribute, URL parameter, heading)
 FACETS = {
-    "partner": ("partners", "partner", "Đối tác"),
+    "partner": ("partners", "partner", "Đối tác chính"),
+    "mentioned": ("mentioned", "mentioned", "Có nhắc đến"),
     "topic": ("topics", "topic", "Chủ đề"),
     "year": ("years", "year", "Năm"),
     "source": ("sources", "source", "Nguồn tin"),
 }
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+# What each facet's heading means, under the heading.
+FACET_HINTS = {
+    "partner": "Nước, tổ chức mà bài chủ yếu nói về",
+    "mentioned": "Mọi nước, tổ chức được nêu tên trong bài",
+}
+# Categories as the sources write them (often an English slug) -> Vietnamese.
+# A category neither here nor written in Vietnamese is not shown.
+CATEGORY_LABELS = {
+    "world": "Thế giới",
+    "society": "Xã hội",
+    "business": "Kinh doanh",
+    "education": "Giáo dục",
+    "travel": "Du lịch",
+    "health": "Sức khỏe",
+    "tech": "Công nghệ",
+    "politics": "Chính trị",
+    "sports": "Thể thao",
+    "tin-tuc-trong-ngay": "Tin trong ngày",
+}
+# The one pattern of every tab title: "<what the page shows> – SITE_NAME".
+SITE_NAME = "Tin ngoại giao"
 
 ERROR_PAGES = {
     400: ("Yêu cầu không hợp lệ", "Một tham số trong địa chỉ trang không đúng (số trang, ngày tháng, cách sắp xếp…)."),
@@ -208,6 +240,8 @@ class SearchState:
 
     q: str = ""
     partners: tuple[str, ...] = ()
+    # Partners named anywhere in the article (``partners``: the ones it is mainly about).
+    mentioned: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
@@ -225,7 +259,15 @@ class SearchState:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.partners or self.topics or self.sources or self.years or self.date_from or self.date_to)
+        return bool(
+            self.partners
+            or self.mentioned
+            or self.topics
+            or self.sources
+            or self.years
+            or self.date_from
+            or self.date_to
+        )
 
     @property
     def is_home(self) -> bool:
@@ -245,6 +287,7 @@ class SearchState:
         """The filters, order and reading, as the searcher takes them."""
         return {
             "partners": self.partners,
+            "mentioned": self.mentioned,
             "topics": self.topics,
             "sources": self.sources,
             "years": self.years,
@@ -317,7 +360,30 @@ class SearchState:
         return self.url(**{attr: values, "page": 1})
 
     def without_filters_url(self) -> str:
-        return self.url(partners=(), topics=(), sources=(), years=(), date_from="", date_to="", page=1)
+        return self.url(partners=(), mentioned=(), topics=(), sources=(), years=(), date_from="", date_to="", page=1)
+
+    def as_searched(self, result: SearchResult) -> SearchState:
+        """The state with the filters the engine applied: a reversed date range
+        swapped (the result's notices say so), values in their canonical form."""
+        applied = result.filters
+        if not applied:
+            return self
+
+        def kept(values: tuple[str, ...], used) -> tuple[str, ...]:
+            return tuple(v for v in values if v in used)
+
+        years = {UNDATED_YEAR if y == 0 else str(y) for y in applied["years"]}
+        return replace(
+            self,
+            partners=kept(self.partners, applied["partners"]),
+            mentioned=kept(self.mentioned, applied["mentioned"]),
+            topics=kept(self.topics, applied["topics"]),
+            sources=tuple(a for a in applied["sources"] if any(_same_source(a, s) for s in self.sources)),
+            years=kept(self.years, years),
+            date_from=_iso(applied["date_from"]) if self.date_from else "",
+            date_to=_iso(applied["date_to"]) if self.date_to else "",
+            page=result.page,
+        )
 
     def search_url_for(self, query: str) -> str:
         """The same filters with another query (the "did you mean" link)."""
@@ -326,6 +392,15 @@ class SearchState:
     def exact_url(self) -> str:
         """The same search with the text exactly as typed (no accents restored)."""
         return self.url(exact=True, page=1)
+
+
+def _same_source(one: str, other: str) -> bool:
+    return fold(one).casefold() == fold(other).casefold()
+
+
+def _iso(number: int) -> str:
+    text = f"{number:08d}"
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if number else ""
 
 
 def _with_query(path: str, pairs: list[tuple[str, str]]) -> str:
@@ -340,9 +415,15 @@ def _query_text() -> str:
 def _values(name: str) -> list[str]:
     values = [v.strip() for v in request.args.getlist(name) if v.strip()]
     if len(values) > MAX_FILTER_VALUES:
-        raise QueryError(f"{name} may be given at most {MAX_FILTER_VALUES} times")
+        raise QueryError(
+            f"{name} may be given at most {MAX_FILTER_VALUES} times",
+            f"Bộ lọc “{name}” chỉ nhận tối đa {MAX_FILTER_VALUES} giá trị.",
+        )
     if any(len(v) > MAX_FILTER_CHARS for v in values):
-        raise QueryError(f"{name} values must be at most {MAX_FILTER_CHARS} characters")
+        raise QueryError(
+            f"{name} values must be at most {MAX_FILTER_CHARS} characters",
+            f"Mỗi giá trị của bộ lọc “{name}” dài tối đa {MAX_FILTER_CHARS} ký tự.",
+        )
     return list(dict.fromkeys(values))
 
 
@@ -351,23 +432,35 @@ def _whole_number(name: str, maximum: int) -> int | None:
     if not raw:
         return None
     if not re.fullmatch(r"[0-9]{1,9}", raw):
-        raise QueryError(f"{name} must be a whole number, got {raw[:20]!r}")
+        raise QueryError(
+            f"{name} must be a whole number, got {raw[:20]!r}",
+            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{raw[:20]}”.",
+        )
     number = int(raw)
     if not 1 <= number <= maximum:
-        raise QueryError(f"{name} must be between 1 and {maximum}")
+        raise QueryError(
+            f"{name} must be between 1 and {maximum}", f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}."
+        )
     return number
 
 
 def _date(name: str) -> str:
     raw = request.args.get(name, "").strip()
     if raw and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {raw[:20]!r}")
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {raw[:20]!r}", date_message(name, raw))
     return raw
 
 
 def _year(value: str) -> str:
+    """A year, or ``undated`` for the articles without a date."""
+    if value.lower() == UNDATED_YEAR:
+        return UNDATED_YEAR
     if not re.fullmatch(r"\d{4}", value):
-        raise QueryError(f"year must be a number like 2021, got {value[:20]!r}")
+        raise QueryError(
+            f"year must be a number like 2021 or {UNDATED_YEAR!r}, got {value[:20]!r}",
+            f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED_YEAR}” cho bài không rõ ngày), "
+            f"không phải “{value[:20]}”.",
+        )
     return value
 
 
@@ -378,12 +471,17 @@ def read_state() -> SearchState:
     """
     sort = request.args.get("sort", "").strip()
     if sort and sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        raise QueryError(
+            f"sort must be one of {', '.join(SORTS)}",
+            f"Cách sắp xếp “{sort[:20]}” không có; hãy chọn relevance (liên quan nhất), newest (mới nhất) "
+            "hoặc oldest (cũ nhất).",
+        )
     config: Config = current_app.config["SEARCHAPP_CONFIG"]
     return SearchState(
         q=_query_text(),
         # Canonical codes, so that "Nhật Bản" in a URL and the JP facet value are one filter.
         partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("partner"))),
+        mentioned=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("mentioned"))),
         topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in _values("topic"))),
         sources=tuple(_values("source")),
         years=tuple(_year(y) for y in _values("year")),
@@ -425,10 +523,16 @@ def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
         "href": article_url(hit.id, state.q),
         "date": hit.date,
         "source": hit.source,
+        # The main partners as tags; the others it names on request.
         "partners": [
             {"label": metadata.partner_label(code), "href": state.toggle_url("partner", code)}
             for code in hit.partners
             if not state.has_value("partner", code)
+        ],
+        "also_named": [
+            {"label": metadata.partner_label(code), "href": state.toggle_url("mentioned", code)}
+            for code in hit.mentioned
+            if code not in hit.partners and not state.has_value("mentioned", code)
         ],
         # The engine escapes the article text before adding <mark>.
         "snippet": Markup(hit.snippet),
@@ -472,17 +576,61 @@ def _facet_views(result: SearchResult, state: SearchState) -> list[dict[str, Any
             continue
         visible = [v for i, v in enumerate(values) if i < FACET_VISIBLE or v["selected"]]
         more = [v for i, v in enumerate(values) if i >= FACET_VISIBLE and not v["selected"]]
-        groups.append({"key": facet, "heading": heading, "visible": visible, "more": more})
+        groups.append(
+            {
+                "key": facet,
+                "heading": heading,
+                "hint": FACET_HINTS.get(facet),
+                "visible": visible,
+                "more": more,
+                # Chosen values are alternatives: each count is that value alone.
+                "multiple": any(v["selected"] for v in values),
+            }
+        )
+    return groups
+
+
+def _filter_label(facet: str, value: str) -> str:
+    if facet in ("partner", "mentioned"):
+        return metadata.partner_label(value)
+    if facet == "topic":
+        return metadata.topic_label(value)
+    if facet == "year" and value == UNDATED_YEAR:
+        return "Không rõ ngày"
+    return value
+
+
+def _filter_groups(state: SearchState) -> list[dict[str, Any]]:
+    """The filters one facet at a time, as the page says them: values of one
+    facet are alternatives ("hoặc"), facets must all hold ("·")."""
+    groups = []
+    for facet, (attr, _, heading) in FACETS.items():
+        values = getattr(state, attr)
+        if values:
+            groups.append(
+                {
+                    "kind": heading,
+                    "choices": [{"label": _filter_label(facet, v), "href": state.toggle_url(facet, v)} for v in values],
+                }
+            )
+    # Two groups, not one: both bounds hold, and each is removed on its own.
+    if state.date_from:
+        choice = {"label": format_date(state.date_from), "href": state.url(date_from="", page=1)}
+        groups.append({"kind": "Từ ngày", "choices": [choice]})
+    if state.date_to:
+        choice = {"label": format_date(state.date_to), "href": state.url(date_to="", page=1)}
+        groups.append({"kind": "Đến ngày", "choices": [choice]})
     return groups
 
 
 def _active_filters(state: SearchState) -> list[dict[str, str]]:
     """One removable chip per filter in the URL."""
     chips = []
-    labels = {"partner": metadata.partner_label, "topic": metadata.topic_label, "year": str, "source": str}
     for facet, (attr, _, heading) in FACETS.items():
         for value in getattr(state, attr):
-            chips.append({"kind": heading, "label": labels[facet](value), "href": state.toggle_url(facet, value)})
+            chips.append(
+                {"kind": heading, "label": _filter_label(facet, value), "href": state.toggle_url(facet, value)}
+            )
     if state.date_from:
         chips.append(
             {"kind": "Từ ngày", "label": format_date(state.date_from), "href": state.url(date_from="", page=1)}
@@ -595,6 +743,21 @@ def _paragraphs(html: str) -> list[Markup]:
     return [Markup(block.strip().replace("\n", "<br>\n")) for block in blocks if block.strip()]
 
 
+def category_label(value: str | None) -> str | None:
+    """A source's category in Vietnamese, or ``None`` when it has no Vietnamese name.
+
+    Categories written in Vietnamese ("Thế giới") are shown as written; known
+    English slugs ("world") are translated; any other slug ("trang-chu") is
+    a site's internal name and is not shown.
+    """
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.lower() in CATEGORY_LABELS:
+        return CATEGORY_LABELS[value.lower()]
+    return value if fold(value) != value else None
+
+
 def format_date(value: str | None) -> str:
     """``2024-07-25`` -> ``25/07/2024``, the way Vietnamese pages write dates."""
     if not value:
@@ -631,11 +794,14 @@ def index() -> str:
             total=recent.total,
             recent=[_hit_view(h, state) for h in recent.hits],
             facets=_facet_views(recent, state),
-            years=[int(v.value) for v in recent.facets.get("year", [])],
+            years=[int(v.value) for v in recent.facets.get("year", []) if v.value != UNDATED_YEAR],
+            undated=recent.undated,
+            undated_url=state.url(years=(UNDATED_YEAR,)),
             examples=[(q, state.url(q=q)) for q in EXAMPLE_QUERIES],
         )
     result = state.search(searcher)
-    state = replace(state, page=result.page)
+    # Links and chips carry what was searched: no unknown value, dates in order.
+    state = state.as_searched(result)
     first_rank = (result.page - 1) * result.per_page + 1
     return render_template(
         "search.html",
@@ -646,6 +812,9 @@ def index() -> str:
         first_rank=first_rank,
         facets=_facet_views(result, state),
         active_filters=_active_filters(state),
+        filter_groups=_filter_groups(state),
+        notices=result.notices,
+        undated_url=state.url(years=(UNDATED_YEAR,), date_from="", date_to="", page=1),
         sorts=[(s, SORT_LABELS[s]) for s in SORTS if s != "relevance" or state.q.strip()],
         pages=page_numbers(result.page, result.pages),
         last_page=min(result.pages, MAX_PAGE),
@@ -672,7 +841,13 @@ def article(article_id: str) -> str:
         title_html=Markup(title_html),
         paragraphs=_paragraphs(body_html),
         original_url=safe_url(data.get("url")),
+        category=category_label(data.get("category")),
         partners=[(metadata.partner_label(p), browse.toggle_url("partner", p)) for p in data["partners"]],
+        also_named=[
+            (metadata.partner_label(p), browse.toggle_url("mentioned", p))
+            for p in data.get("mentioned", [])
+            if p not in data["partners"]
+        ],
         topics=[(metadata.topic_label(t), browse.toggle_url("topic", t)) for t in data["topics"]],
         source_href=browse.toggle_url("source", data["source"]) if data.get("source") else None,
         related=[_hit_view(h, browse) for h in searcher.related(article_id, limit=RELATED_ARTICLES)],
@@ -871,7 +1046,10 @@ def export() -> Response:
     """
     fmt = request.args.get("format", "csv").strip() or "csv"
     if fmt not in EXPORT_FORMATS:
-        raise QueryError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+        raise QueryError(
+            f"format must be one of {', '.join(EXPORT_FORMATS)}",
+            f"Định dạng tải về “{fmt[:20]}” không có; hãy chọn {' hoặc '.join(EXPORT_FORMATS)}.",
+        )
     state = _list_state()
     limit = EXPORT_MAX_ROWS
     # One pass over one index generation: the rows are exactly the total's articles.
@@ -893,20 +1071,27 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _error_response(status: int, message: str, extra: dict[str, Any] | None = None, headers=None):
+def _error_response(
+    status: int, message: str, extra: dict[str, Any] | None = None, headers=None, vietnamese: str | None = None
+):
+    """The error as a JSON envelope or a page.
+
+    :param message: the English description, the JSON's ``error``, as clients have always read it.
+    :param vietnamese: what a reader is told (the JSON's ``message``); by default the page's explanation.
+    """
+    title, explanation = ERROR_PAGES.get(status, (f"Lỗi {status}", "Đã có lỗi khi xử lý yêu cầu."))
     if _wants_json():
-        response = jsonify({"ok": False, "error": message, "status": status})
+        response = jsonify({"ok": False, "error": message, "message": vietnamese or explanation, "status": status})
         response.status_code = status
         if headers:
             response.headers.update(headers)
         return response
-    title, explanation = ERROR_PAGES.get(status, (f"Lỗi {status}", message))
     html = render_template(
         "error.html",
         status=status,
         title=title,
         explanation=explanation,
-        detail=message if status == 400 else None,
+        detail=vietnamese,
         state=SearchState(q=request.args.get("q", "")[:MAX_QUERY_CHARS]),
         **(extra or {}),
     )
@@ -914,7 +1099,7 @@ def _error_response(status: int, message: str, extra: dict[str, Any] | None = No
 
 
 def _query_error(exc: QueryError):
-    return _error_response(400, str(exc), {"retry_url": SearchState(q=_query_text()).url()})
+    return _error_response(400, str(exc), {"retry_url": SearchState(q=_query_text()).url()}, vietnamese=exc.vietnamese)
 
 
 def _index_missing(exc: IndexMissing):

@@ -419,8 +419,8 @@ def test_partner_filter_takes_names(client, name):
     by_code = api(client, "/api/search?partner=JP")
     assert api(client, f"/api/search?partner={name}")["total"] == by_code["total"] > 0
     html = text(client.get(f"/?partner={name}"))
-    assert re.search(r'<span class="chip-kind">Đối tác:</span> Nhật Bản', html)
-    chips = [h for h, label, _ in links(html) if label.startswith("Đối tác: Nhật Bản")]
+    assert re.search(r'<span class="chip-kind">Đối tác chính:</span>\s*<a class="chip chip-active"[^>]*>Nhật Bản', html)
+    chips = [h for h, label, a in links(html) if "chip-active" in a.get("class", "") and label.startswith("Nhật Bản")]
     assert chips and "partner" not in params(chips[0])
     rows = read_csv(client.get(f"/export?partner={name}"))
     assert len(rows) == by_code["total"]

@@ -82,7 +82,7 @@ def test_facets_count_matching_articles_and_filters_narrow(tiny):
     assert [h.id for h in filtered.hits] == ["lao"]
     assert [f.value for f in filtered.facets["partner"] if f.selected] == ["LA"]
     years = {f.value: f.count for f in tiny.search("").facets["year"]}
-    assert years == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
+    assert years == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1, "undated": 1}
 
 
 def test_date_range_and_sorting(tiny):

@@ -16,9 +16,9 @@ from searchapp.web import create_app, format_date, format_number, format_seconds
 
 API_KEYS = [
     *("ok", "query", "total", "page", "per_page", "took_ms", "pages", "interpreted", "concepts"),
-    *("hits", "partial", "facets", "suggestion", "timeline"),
+    *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices"),
 ]
-HIT_KEYS = {"id", "title", "date", "source", "url", "partners", "topics", "score", "snippet", "similar"}
+HIT_KEYS = {"id", "title", "date", "source", "url", "partners", "mentioned", "topics", "score", "snippet", "similar"}
 HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
 
 
@@ -321,7 +321,7 @@ def test_page_numbers_window():
 def test_date_range(client):
     html = text(client.get("/?from=2023-01-01&to=2023-12-31"))
     assert 'value="2023-01-01"' in html and 'value="2023-12-31"' in html
-    assert "Từ ngày:</span> 01/01/2023" in html
+    assert re.search(r'Từ ngày:</span>\s*<a class="chip chip-active"[^>]*>01/01/2023', html)
     data = client.get("/api/search?from=2023-01-01&to=2023-12-31&per_page=100").get_json()
     assert data["total"] > 0
     assert all(h["date"].startswith("2023") for h in data["hits"])
@@ -420,7 +420,7 @@ def test_bad_parameters_are_400(client, query):
 
 def test_bad_parameter_page_names_the_problem(client):
     html = text(client.get("/?q=bien+dong&page=abc"))
-    assert "page must be a whole number" in html
+    assert "Số trang phải là một số nguyên" in html and "must be" not in html, "said in Vietnamese"
     retry = [h for h, t, _ in links(html) if t.startswith("Tìm lại")]
     assert retry and params(retry[0]) == {"q": ["bien dong"]}
 
@@ -515,7 +515,7 @@ def test_api_search_shape(client):
     assert data["page"] == 1 and data["per_page"] == 3 and len(data["hits"]) == 3
     assert all(set(h) == HIT_KEYS for h in data["hits"])
     assert any("<mark>" in h["snippet"] for h in data["hits"])
-    assert set(data["facets"]) == {"partner", "topic", "year", "source"}
+    assert set(data["facets"]) == {"partner", "mentioned", "topic", "year", "source"}
     for values in data["facets"].values():
         assert all(set(v) == {"value", "label", "count", "selected"} for v in values)
     assert "Biển" in resp.get_data(as_text=True), "UTF-8, not \\u escapes"
