@@ -312,3 +312,91 @@ def test_a_reading_that_finds_nothing_falls_back_to_the_text_as_typed(tiny, monk
     assert result.exact and result.interpreted == "bien dong"
     assert [h.id for h in result.hits] == ["bien"]
     assert [h.id for h in tiny.iter_hits("bien dong")] == ["bien"], "exports follow the same reading"
+
+
+# -- facets over the whole result set, several values, undated, notices ------------------
+
+FACET_PARAMS = {
+    "partner": "partners",
+    "mentioned": "mentioned",
+    "topic": "topics",
+    "year": "years",
+    "source": "sources",
+}
+
+
+@pytest.mark.parametrize("query", ["", "ASEAN", "bien dong"])
+def test_facet_counts_equal_the_results_their_value_filters_to(sample_config, query):
+    searcher = Searcher(sample_config)
+    result = searcher.search(query, per_page=3)
+    assert result.total > len(result.hits), "counted over every result, not the page shown"
+    for facet, param in FACET_PARAMS.items():
+        for value in result.facets[facet]:
+            assert searcher.search(query, **{param: [value.value]}).total == value.count, (facet, value.value)
+
+
+def test_a_chosen_facet_counts_each_of_its_values_alone(sample_config):
+    searcher = Searcher(sample_config)
+    chosen = searcher.search("", partners=["JP"])
+    for value in chosen.facets["partner"]:
+        assert searcher.search("", partners=[value.value]).total == value.count, value.value
+    for value in chosen.facets["topic"]:
+        assert searcher.search("", partners=["JP"], topics=[value.value]).total == value.count, value.value
+
+
+def _ids(searcher, **filters) -> set[str]:
+    return {hit.id for hit in searcher.iter_hits("", **filters)}
+
+
+def test_values_of_one_facet_are_alternatives_and_facets_all_hold(sample_config):
+    searcher = Searcher(sample_config)
+    japan, korea = _ids(searcher, partners=["JP"]), _ids(searcher, partners=["KR"])
+    assert japan and korea and japan != korea
+    assert _ids(searcher, partners=["JP", "KR"]) == japan | korea
+    assert searcher.search("", partners=["JP", "KR"]).total == len(japan | korea)
+    year = sorted({h.date[:4] for h in searcher.iter_hits("", partners=["JP"]) if h.date})[0]
+    in_year = _ids(searcher, years=[year])
+    assert _ids(searcher, partners=["JP", "KR"], years=[year]) == (japan | korea) & in_year
+
+
+def test_mentioned_partners_hold_the_main_ones_and_more(sample_config):
+    searcher = Searcher(sample_config)
+    hits = list(searcher.iter_hits(""))
+    assert all(set(h.partners) <= set(h.mentioned) for h in hits)
+    assert any(set(h.mentioned) > set(h.partners) for h in hits)
+    result = searcher.search("Myanmar")
+    named = {v.value: v.count for v in result.facets["mentioned"]}
+    main = {v.value: v.count for v in result.facets["partner"]}
+    assert main["MM"] < named["MM"] == result.total, "every article found by 'Myanmar' names it"
+    assert searcher.search("Myanmar nhacden:MM").total == named["MM"]
+
+
+def test_undated_articles_have_a_bucket_a_filter_and_come_last(tiny):
+    result = tiny.search("")
+    assert result.undated == 1
+    assert [(v.value, v.label) for v in result.facets["year"]][-1] == ("undated", "Không rõ ngày")
+    assert top(tiny, "", years=["undated"]) == ["hanoi"]
+    assert set(top(tiny, "", years=["undated", "2019"])) == {"hanoi", "bien"}
+    assert top(tiny, "nam:undated") == ["hanoi"]
+
+
+def test_unknown_values_and_reversed_dates_are_named(tiny):
+    result = tiny.search("", partners=["Narnia", "JP"], topics=["khong-co"], sources=["Báo Mơ"])
+    assert [(n["facet"], n["value"]) for n in result.notices] == [
+        ("partner", "Narnia"),
+        ("topic", "khong-co"),
+        ("source", "Báo Mơ"),
+    ]
+    assert "Không có đối tác “Narnia”" in result.notices[0]["message"]
+    assert "Narnia" not in {v.value for v in result.facets["partner"]}, "not listed as if it were a partner"
+    swapped = tiny.search("", date_from="2022-12-31", date_to="2021-01-01", sort="oldest")
+    assert [h.id for h in swapped.hits] == ["nhat", "lao"]
+    assert swapped.notices[0]["code"] == "date_range_swapped"
+    assert (swapped.filters["date_from"], swapped.filters["date_to"]) == (20210101, 20221231)
+
+
+def test_bad_parameters_carry_a_vietnamese_message(tiny):
+    with pytest.raises(QueryError) as caught:
+        tiny.search("", date_from="01/05/2021")
+    assert "YYYY-MM-DD" in str(caught.value)
+    assert "năm-tháng-ngày" in caught.value.vietnamese

@@ -661,3 +661,75 @@ def test_article_link_with_query_string_in_url(hostile):
     ids = [h["id"] for h in hostile.get("/api/search?q=han+quoc").get_json()["hits"] if ":" in h["id"]]
     html = text(hostile.get(f"/article/{ids[0]}"))
     assert 'href="https://example.vn/a?b=1&amp;c=2"' in html
+
+
+# -- what the page says about partners, filters and undated articles ---------------------
+
+
+@pytest.mark.parametrize("query", ["", "ASEAN"])
+def test_api_facet_counts_are_the_totals_of_their_filters(client, query):
+    data = client.get("/api/search", query_string={"q": query, "per_page": 2}).get_json()
+    for facet, param in (("partner", "partner"), ("mentioned", "mentioned"), ("year", "year"), ("source", "source")):
+        for value in data["facets"][facet]:
+            filtered = client.get("/api/search", query_string={"q": query, param: value["value"]}).get_json()
+            assert filtered["total"] == value["count"], (facet, value["value"])
+
+
+def test_two_partner_facets_are_labelled(client):
+    html = text(client.get("/?q=Myanmar"))
+    assert ">Đối tác chính</h3>" in html and ">Có nhắc đến</h3>" in html
+    assert "Nước, tổ chức mà bài chủ yếu nói về" in html
+    assert re.search(r'<details class="hit-named">\s*<summary[^>]*>\+\d', html), "the others on request"
+
+
+def test_unknown_filter_value_is_named_on_the_page_and_in_the_json(client):
+    html = text(client.get("/?q=ASEAN&partner=Narnia"))
+    assert "Không có đối tác “Narnia”" in html
+    assert not [t for _, t, a in links(html) if "facet-link" in a.get("class", "") and "Narnia" in t]
+    data = client.get("/api/search?q=ASEAN&partner=Narnia").get_json()
+    assert data["notices"][0]["code"] == "unknown_value" and data["notices"][0]["value"] == "Narnia"
+
+
+def test_reversed_date_range_is_swapped_and_said(client):
+    html = text(client.get("/?from=2024-12-31&to=2021-01-01"))
+    assert "đã đổi chỗ hai ngày" in html
+    assert 'id="date-from" name="from" type="date" value="2021-01-01"' in html
+    assert client.get("/api/search?from=2024-12-31&to=2021-01-01").get_json()["total"] > 0
+
+
+def test_several_values_of_a_facet_are_shown_as_alternatives(client):
+    html = text(client.get("/?partner=JP&partner=KR&year=2023"))
+    assert re.search(r'Đối tác chính:</span>.*?Nhật Bản.*?<span class="filter-or">hoặc</span>.*?Hàn Quốc', html, re.S)
+    assert "Bài phải khớp mọi nhóm lọc" in html
+    both = client.get("/api/search?partner=JP&partner=KR").get_json()["total"]
+    japan = client.get("/api/search?partner=JP").get_json()["total"]
+    assert both > japan, "any of the values, not all of them"
+
+
+def test_bad_date_error_is_in_vietnamese_with_the_english_code_kept(client):
+    html = text(client.get("/?from=01/05/2021"))
+    assert "Ngày bắt đầu “01/05/2021” không đọc được" in html
+    assert "must be" not in html and "YYYY" not in html
+    data = client.get("/api/search?from=01/05/2021").get_json()
+    assert data["error"] == "from must be a date as YYYY-MM-DD, got '01/05/2021'"
+    assert "năm-tháng-ngày" in data["message"]
+    assert "không có trong chỉ mục" in client.get("/api/khong-co").get_json()["message"]
+
+
+def test_one_title_pattern_and_the_page_number(client):
+    titles = {
+        url: re.search(r"<title>(.*?)</title>", text(client.get(url))).group(1)
+        for url in ("/", "/?q=ASEAN", "/?q=ASEAN&page=2&per_page=2", "/?sort=newest", "/khong-co", "/?page=x")
+    }
+    assert all(t.endswith(" – Tin ngoại giao") for t in titles.values()), titles
+    assert titles["/?q=ASEAN&page=2&per_page=2"] == "“ASEAN” – Trang 2 – Tin ngoại giao"
+    assert "Trang 2" in text(client.get("/?q=ASEAN&page=2&per_page=2"))
+
+
+def test_categories_are_vietnamese_or_not_shown():
+    from searchapp.web import category_label
+
+    assert category_label("world") == "Thế giới"
+    assert category_label("Ngoại giao") == "Ngoại giao"
+    assert category_label("trang-chu") is None
+    assert category_label("") is None
