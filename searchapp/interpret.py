@@ -21,7 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from searchapp.analysis import dictionary_words, segment
-from searchapp.names import alternatives, is_country_name, longest_name_at, name_table, office_at
+from searchapp.names import (
+    alternatives,
+    is_country_name,
+    longest_name_at,
+    name_table,
+    office_at,
+    office_country_names,
+)
 from searchapp.querylang import Clause, ParsedQuery, parse_query
 from searchapp.restore import Restorer
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
@@ -208,7 +215,11 @@ class _ConceptBuilder:
         """An office and the partner it belongs to, each with its other names
         ("Ngoại trưởng Mỹ" is also "Bộ trưởng Ngoại giao Hoa Kỳ")."""
         office, partner = self._concept(sylls[start:split]), self._concept(sylls[split:end])
-        forms = (_joined(o, p) for o in office.forms for p in partner.forms)
+        country = list(partner.forms)
+        for name in office_country_names(tuple(syllable_key(s) for s in sylls[split:end])):
+            other = [m.group() for m in SYLLABLE_RE.finditer(name)]
+            country.append(self._form(other, syllable_keys(name)))
+        forms = (_joined(o, p) for o in office.forms for p in country)
         return Concept(" ".join(sylls[start:end]), tuple(dict.fromkeys(forms)))
 
     def _word_ends(self, sylls: list[str]) -> dict[int, int]:

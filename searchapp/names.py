@@ -21,6 +21,8 @@ from searchapp.text import fold, has_diacritics, syllable_keys
 
 Key = tuple[str, ...]
 
+COMPASS = frozenset({"đông", "tây", "nam", "bắc"})
+
 
 def _data(name: str) -> dict:
     return tomllib.loads((files("searchapp") / "data" / name).read_text(encoding="utf-8"))
@@ -148,3 +150,36 @@ def _country_names(folded: bool) -> frozenset[Key]:
         names.extend(partner.get("names", []))
     keys = (tuple(syllable_keys(name)) for name in names)
     return frozenset(tuple(fold(k) for k in key) if folded else key for key in keys if key)
+
+
+def office_country_names(keys: Key) -> tuple[str, ...]:
+    """Other names a country goes by right after an office: its short and
+    full names ("Thủ tướng Nhật" is "Thủ tướng Nhật Bản", "Ngoại trưởng Liên
+    bang Nga" is "Ngoại trưởng Nga"). Alone, "Nhật" is too ambiguous to
+    search for Japan; after an office it is not."""
+    return _office_country_names().get(tuple(keys), ())
+
+
+@cache
+def _office_country_names() -> dict[Key, tuple[str, ...]]:
+    table: dict[Key, tuple[str, ...]] = {}
+    for partner in _data("gazetteer.toml").get("partner", []):
+        if len(partner.get("code", "")) != 2:
+            continue
+        names = [partner["label"], *partner.get("names", [])]
+        keyed = {tuple(syllable_keys(n)): n for n in names}
+        for keys in keyed:
+            table[keys] = tuple(n for k, n in keyed.items() if k != keys and _same_country(k, keys))
+    return table
+
+
+def _same_country(other: Key, keys: Key) -> bool:
+    # A shorter name the label starts with, or a longer one that holds it,
+    # but not a part of the country named by a compass point ("Đông Đức").
+    if len(other) == len(keys) + 1 and other[1:] == keys and other[0] in COMPASS:
+        return False
+
+    def holds(long: Key, short: Key) -> bool:
+        return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+    return (len(other) < len(keys) and keys[: len(other)] == other) or holds(other, keys)

@@ -17,6 +17,8 @@ ARTICLES = {
     "workers": ("Xuất khẩu lao động sang Nhật Bản", "Chương trình xuất khẩu lao động mở rộng."),
     "rice": ("Xuất khẩu gạo tăng", "Xuất khẩu gạo tăng mạnh; thị trường lao động ổn định."),
     "phuc": ("Thủ tướng gặp doanh nghiệp", "Thủ tướng Chính phủ Nguyễn Xuân Phúc gặp doanh nghiệp."),
+    "abe": ("Thủ tướng Nhật gặp báo giới", "Thủ tướng Nhật Shinzo Abe nói với báo giới."),
+    "kohl": ("Thủ tướng Đông Đức", "Thủ tướng Đông Đức rời nhiệm sở năm 1989."),
     "amm": ("Ngoại trưởng các nước ASEAN họp", "Ngoại trưởng các nước ASEAN họp tại Jakarta."),
 }
 
@@ -50,6 +52,11 @@ def test_office_and_country_typed_without_marks(searcher):
 def test_office_takes_its_other_names_and_the_country_its_own(searcher):
     # "Ngoại trưởng" is also "Bộ trưởng Ngoại giao", "Mỹ" is also "Hoa Kỳ".
     assert found(searcher, "Ngoại trưởng Mỹ") == {"blinken"}
+
+
+def test_after_an_office_a_country_goes_by_its_short_name_not_its_parts(searcher):
+    assert found(searcher, "Thủ tướng Nhật Bản") == {"abe"}
+    assert found(searcher, "Thủ tướng Đức") == set()
 
 
 def test_fixed_term_is_matched_as_a_phrase(searcher):
