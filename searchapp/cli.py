@@ -173,8 +173,16 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
 
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--partner", multiple=True, help="Partner code or name (repeatable): JP, Nhật Bản, Japan.")
-@click.option("--topic", multiple=True, help="Topic slug or name (repeatable).")
+@click.option(
+    "--partner",
+    multiple=True,
+    help="A partner the article is mainly about, code or name: JP, Nhật Bản, Japan (repeatable: any of them).",
+)
+@click.option(
+    "--mentioned", multiple=True, help="A partner the article names anywhere, code or name (repeatable: any of them)."
+)
+@click.option("--topic", multiple=True, help="Topic slug or name (repeatable: any of them).")
+@click.option("--year", multiple=True, help="Year, or 'undated' for articles without a date (repeatable).")
 @click.option("--source", multiple=True, help="Outlet (repeatable).")
 @click.option("--from", "date_from", help="First day, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
@@ -184,15 +192,22 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON document as /api/search.")
 @click.option("--exact", is_flag=True, help="Search the text as typed: no accents restored, any accents match.")
 @click.pass_obj
-def search(obj, query, partner, topic, source, date_from, date_to, sort, limit, page, as_json, exact) -> None:
-    """Search the index and print ranked hits with snippets and facet counts."""
+def search(
+    obj, query, partner, mentioned, topic, year, source, date_from, date_to, sort, limit, page, as_json, exact
+) -> None:
+    """Search the index and print ranked hits with snippets and facet counts.
+
+    Several values of one filter mean any of them; different filters must all hold.
+    """
     from searchapp.search import Searcher
 
     try:
         result = Searcher(obj.config).search(
             " ".join(query),
             partners=partner,
+            mentioned=mentioned,
             topics=topic,
+            years=year,
             sources=source,
             date_from=date_from,
             date_to=date_to,
@@ -223,6 +238,13 @@ def _print_result(result) -> None:
     click.echo(f"{result.total:,} results ({result.took_ms:.0f} ms), page {result.page}/{result.pages}")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    for notice in result.notices:
+        if notice["code"] == "unknown_value":
+            click.echo(f"Note: no {notice['facet']} {notice['value']!r} in the index; that filter matches nothing.")
+        else:
+            click.echo("Note: the first day came after the last; the two dates were swapped.")
+    if result.undated and result.sort != "relevance":
+        click.echo(f"{result.undated:,} undated articles come last.")
     start = (result.page - 1) * result.per_page
     for rank, hit in enumerate(result.hits, start=start + 1):
         meta = " · ".join(x for x in (hit.date, hit.source, ", ".join(hit.partners)) if x)

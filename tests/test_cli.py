@@ -42,7 +42,7 @@ def test_reindex_search_stats(runner, project):
     data = json.loads(result.output)
     assert set(data) == {
         *("ok", "query", "total", "page", "per_page", "pages", "took_ms", "interpreted", "concepts"),
-        *("hits", "partial", "facets", "suggestion", "timeline"),
+        *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices"),
     }
     assert data["hits"][0]["id"] == "a" and "<mark>" in data["hits"][0]["snippet"]
     assert "Articles: 1" in run(runner, config, "stats").output
@@ -133,3 +133,15 @@ def write_config_for_sample():
     from pathlib import Path
 
     return write_config(Path(tempfile.mkdtemp()), SAMPLE_CORPUS)
+
+
+def test_search_filters_by_mentioned_partner_and_undated_year(runner, sample_config):
+    def found(*args):
+        return json.loads(run(runner, sample_config.source_file, "search", "--json", "--limit", "3", *args).output)
+
+    named, main = found("--mentioned", "MM"), found("--partner", "MM")
+    assert named["total"] > main["total"] > 0
+    assert named["filters"]["mentioned"] == ["MM"]
+    assert found("--year", "undated")["filters"]["years"] == [0]
+    text = run(runner, sample_config.source_file, "search", "--partner", "Narnia").output
+    assert "no partner 'Narnia' in the index" in text
