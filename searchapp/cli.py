@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
 import socket
 import sys
+from collections.abc import Callable, Iterator
 
 import click
 
+from searchapp import progress
 from searchapp.config import ENV_VAR, Config, load_config
 from searchapp.errors import SearchappError
 
@@ -48,20 +51,24 @@ def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-def _progress_bar(label: str):
-    """A tqdm bar on a terminal, nothing otherwise (logs stay clean)."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from tqdm import tqdm
+@contextlib.contextmanager
+def _progress() -> Iterator[progress.Progress]:
+    """Bars on a terminal, nothing otherwise: a log gets the summary line alone."""
+    shown = progress.for_terminal(sys.stderr)
+    try:
+        yield shown
+    finally:
+        shown.close()
 
-    bar = tqdm(total=0, unit="article", desc=label, leave=False)
 
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+def _echo_above(shown: progress.Progress, echo: Callable[..., None]) -> Callable[..., None]:
+    """``echo`` that prints above the progress bar instead of through it."""
 
-    return update, bar.close
+    def printed(*args, **kwargs) -> None:
+        with shown.printing():
+            echo(*args, **kwargs)
+
+    return printed
 
 
 def _print_report(report, strict: bool) -> None:
@@ -86,13 +93,12 @@ def reindex(obj: _Context, full: bool, strict: bool) -> None:
     config = obj.config
     if not config.corpus_path.is_dir():
         raise click.ClickException(f"corpus folder {config.corpus_path} does not exist; create it or fix [corpus] path")
-    update, close = _progress_bar("Indexing")
-    try:
-        report = run_reindex(config, full=full, progress=update, on_wait=lambda m: click.echo(m, err=True))
-    except SearchappError as exc:
-        raise _fail(exc) from None
-    finally:
-        close()
+    with _progress() as shown:
+        on_wait = _echo_above(shown, lambda message: click.echo(message, err=True))
+        try:
+            report = run_reindex(config, full=full, progress=shown, on_wait=on_wait)
+        except SearchappError as exc:
+            raise _fail(exc) from None
     _print_report(report, strict)
 
 
@@ -110,13 +116,11 @@ def add(obj: _Context, sources: tuple[str, ...]) -> None:
     """
     from searchapp.ingest import add_sources
 
-    update, close = _progress_bar("Indexing")
-    try:
-        result = add_sources(obj.config, sources, progress=update, on_outcome=_print_outcome)
-    except SearchappError as exc:
-        raise _fail(exc) from None
-    finally:
-        close()
+    with _progress() as shown:
+        try:
+            result = add_sources(obj.config, sources, progress=shown, on_outcome=_echo_above(shown, _print_outcome))
+        except SearchappError as exc:
+            raise _fail(exc) from None
     _finish_ingest(result, f"{len(result.failed)} of {len(sources)} failed")
 
 
@@ -154,15 +158,14 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
     """
     from searchapp.ingest import fetch_feed as run_fetch_feed
 
-    update, close = _progress_bar("Indexing")
-    try:
-        result = run_fetch_feed(
-            obj.config, feed_url, limit=limit, delay=delay, progress=update, on_outcome=_print_outcome
-        )
-    except SearchappError as exc:
-        raise _fail(exc) from None
-    finally:
-        close()
+    with _progress() as shown:
+        on_outcome = _echo_above(shown, _print_outcome)
+        try:
+            result = run_fetch_feed(
+                obj.config, feed_url, limit=limit, delay=delay, progress=shown, on_outcome=on_outcome
+            )
+        except SearchappError as exc:
+            raise _fail(exc) from None
     new = result.count("added", "updated", "unchanged")
     summary = f"{new} new, {result.count('skipped')} skipped (already fetched), {len(result.failed)} failed"
     if result.left:

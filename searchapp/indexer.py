@@ -12,6 +12,7 @@ are reported and skipped.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import signal
@@ -38,16 +39,12 @@ from searchapp.corpus import (
     relative_id,
 )
 from searchapp.errors import ArticleError, IndexBusy
+from searchapp.progress import SILENT, Progress
 from searchapp.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
 from searchapp.segcache import SegmentCache
 from searchapp.segwriter import FastWriter
 from searchapp.stories import StoryIndex
 from searchapp.stories import sketch as stories_sketch
-
-# Articles written per batch: bounds memory for the segmentation results.
-BATCH = 512
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -115,11 +112,12 @@ def reindex(
     """Bring the index in line with the corpus folder.
 
     :param full: rebuild everything into a new generation.
-    :param progress: called with (done, total) while articles are written.
+    :param progress: told each stage (reading, indexing) and how far it is.
     :param on_wait: told once when another reindex holds the lock.
     :raises IndexBusy: another reindex kept the lock past ``lock_timeout``.
     """
     started = time.perf_counter()
+    progress = progress or SILENT
     with store.reindex_lock(config.index_path, config.lock_timeout, on_wait):
         live = None if full else store.live_generation(config.index_path)
         manifest = store.read_manifest(live) if live else {}
@@ -132,7 +130,9 @@ def reindex(
         report = ReindexReport(full=live is None)
         workers = _Workers(config.index_workers)
         try:
-            plan = _plan(config.corpus_path, manifest, report, workers.imap, mb_to_bytes(config.max_file_mb))
+            progress.stage("Reading", _expected_articles(config.index_path, manifest))
+            max_bytes = mb_to_bytes(config.max_file_mb)
+            plan = _plan(config.corpus_path, manifest, report, workers.imap, max_bytes, progress)
             if live is None:
                 folder = store.new_generation(config.index_path)
                 ix = whoosh_index.create_in(str(folder), build_schema(), indexname=store.INDEX_NAME)
@@ -158,6 +158,16 @@ def reindex(
     return report
 
 
+def _expected_articles(index_path: Path, manifest: dict) -> int | None:
+    """How many articles the last reindex saw: the reading stage's estimate
+    (none on a first build), so that a terminal shows the time left."""
+    docs = manifest.get("docs")
+    if not docs:
+        live = store.live_generation(index_path)
+        docs = store.read_manifest(live).get("docs") if live else None
+    return len(docs) if isinstance(docs, dict) and docs else None
+
+
 def _manifest_usable(manifest: dict, folder: Path) -> bool:
     """A manifest that matches its index; anything else means a full rebuild.
 
@@ -173,7 +183,14 @@ def _manifest_usable(manifest: dict, folder: Path) -> bool:
         return False
 
 
-def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None, max_bytes: int | None = None) -> _Plan:
+def _plan(
+    corpus: Path,
+    manifest: dict,
+    report: ReindexReport,
+    mapper=None,
+    max_bytes: int | None = None,
+    progress: Progress = SILENT,
+) -> _Plan:
     old_files: dict[str, dict] = manifest.get("files", {})
     old_docs: dict[str, dict] = manifest.get("docs", {})
     plan = _Plan()
@@ -181,6 +198,10 @@ def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None, max_
     known_by_path: dict[str, dict[str, str]] = {}
     for doc_id, doc in old_docs.items():
         known_by_path.setdefault(doc.get("path", ""), {})[doc_id] = doc.get("checksum", "")
+
+    def read_one() -> None:
+        progress.update(len(plan.docs) + len(report.failed))
+
     for path in iter_corpus_files(corpus):
         rel = relative_id(path, corpus)
         entry = _unchanged_entry(path, old_files.get(rel))
@@ -188,7 +209,8 @@ def _plan(corpus: Path, manifest: dict, report: ReindexReport, mapper=None, max_
             _carry_over(plan, rel, entry, old_docs, owners, report)
         else:
             known = known_by_path.get(rel, {})
-            _read_into(plan, path, corpus, rel, old_docs, owners, report, known, mapper, max_bytes)
+            _read_into(plan, path, corpus, rel, old_docs, owners, report, known, mapper, max_bytes, read_one)
+        read_one()
     plan.delete = [doc_id for doc_id in old_docs if doc_id not in plan.docs]
     report.deleted = len(plan.delete)
     return plan
@@ -217,7 +239,7 @@ def _carry_over(plan, rel, entry, old_docs, owners, report) -> None:
 
 
 def _read_into(
-    plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str], mapper=None, max_bytes=None
+    plan, path, corpus, rel, old_docs, owners, report, known: dict[str, str], mapper=None, max_bytes=None, on_item=None
 ) -> None:
     try:
         info = path.stat()
@@ -226,6 +248,9 @@ def _read_into(
         stat = {"size": -1, "mtime": -1}
     ids: list[str] = []
     for item in read_file(path, corpus, known, mapper, max_bytes):
+        if on_item is not None:
+            # One call an item, whichever way it goes below; the caller counts once more per file.
+            on_item()
         if isinstance(item, ArticleError):
             report.failed.append(item)
             continue
@@ -294,7 +319,8 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
         for doc_id in plan.delete:
             writer.delete_by_term("id", doc_id)
             stories.remove(doc_id)
-        total = len(plan.write)
+        if plan.write:
+            progress.stage("Indexing", len(plan.write))
         done = 0
         cache = SegmentCache(config.index_path)
         try:
@@ -306,10 +332,11 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
                     writer.delete_by_term("id", article.id)
                 fast.add_document(doc, fields)
                 done += 1
-                if progress and (done % BATCH == 0 or done == total):
-                    progress(done, total)
+                progress.update(done)
         finally:
             cache.close()
+        # Sorting and writing the postings, and merging segments: no count to show.
+        progress.step("Writing the index")
         writer.commit(optimize=fresh or _rewrites_much(ix, plan))
         # Saved after the commit: a crash in between leaves the manifest one
         # generation behind, which makes the next reindex rebuild everything.
@@ -345,24 +372,27 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
         stories = StoryIndex()
         story_of: list[str] = []
         chunks = list(_batches(articles, 32))
+        progress.stage("Finding reprints", len(articles))
         for chunk, sketches in zip(chunks, workers.imap(_sketch_chunk, chunks), strict=True):
             for article, sketch in zip(chunk, sketches, strict=True):
                 story_of.append(stories.assign(article.id, "", sketch))
+            progress.update(len(story_of))
         count = workers.count
         workers.close()  # the cores go to the segment writers
         context = multiprocessing.get_context("fork")
+        # Articles written so far by all the parts together, for the progress display.
+        written = context.Value("q", 0)
+        progress.stage("Indexing", len(articles))
         for number, (start, end) in enumerate(_parts(articles, count)):
             out = folder / f".part-{number}.pickle"
             child = context.Process(
-                target=_write_part, args=(config, ix, articles, story_of, start, end, out), daemon=True
+                target=_write_part, args=(config, ix, articles, story_of, start, end, out, written), daemon=True
             )
             child.start()
             children.append((child, out))
+        _wait_for_parts([child for child, _ in children], written, len(articles), progress)
         segments, blobs = [], []
-        for child, out in children:
-            child.join()
-            if child.exitcode != 0:
-                raise RuntimeError(f"a segment writer failed (exit code {child.exitcode})")
+        for _child, out in children:
             with out.open("rb") as fh:
                 segment, new_blobs, seconds = pickle.load(fh)
             out.unlink()
@@ -378,8 +408,6 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
         writer._close_segment()
         writer._commit_toc(segments)
         writer._finish()
-        if progress:
-            progress(len(articles), len(articles))
         # Saved after the commit, as in _apply.
         stories.save(folder)
     except BaseException:
@@ -390,6 +418,28 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
         if not writer.is_closed:
             writer.cancel()
         raise
+
+
+def _wait_for_parts(children: list, written, written_total: int, progress: Progress) -> None:
+    """Wait for every segment writer, showing their joint count as it grows.
+
+    :raises RuntimeError: a writer failed (the first failure ends the wait:
+        the others' work would be thrown away anyway).
+    """
+    running, total = list(children), None
+    while running:
+        multiprocessing.connection.wait([child.sentinel for child in running], timeout=0.25)
+        for child in [child for child in running if not child.is_alive()]:
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"a segment writer failed (exit code {child.exitcode})")
+            running.remove(child)
+        if total is None and written.value >= written_total:
+            # Every article is in; sorting and writing the postings of each
+            # segment takes longer still, so the display says so, part by part.
+            total = len(children)
+            progress.stage("Writing segments", total, unit="part")
+        progress.update(written.value if total is None else total - len(running))
 
 
 def _parts(articles: list[Article], count: int) -> list[tuple[int, int]]:
@@ -410,7 +460,7 @@ def _sketch_chunk(chunk: list[Article]) -> list:
     return [stories_sketch(f"{a.title}\n{a.body}") for a in chunk]
 
 
-def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path) -> None:
+def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path, written=None) -> None:
     """Child process: write ``articles[start:end]`` into a segment of its own."""
     from whoosh.writing import SegmentWriter
 
@@ -431,6 +481,9 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path)
                 seconds += took
                 doc = to_document(article, title_repeat, story_of[offset + i], analysed=False)
                 fast.add_document(doc, fields)
+            if written is not None:
+                with written.get_lock():
+                    written.value += len(chunk)
     finally:
         cache.close()
     segment = writer._finalize_segment()
@@ -561,30 +614,6 @@ def _worker_init() -> None:
 def _batches(items: list[Article], size: int) -> Iterable[list[Article]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def add_files(config: Config, files: list[Path], progress: Progress | None = None) -> tuple[list[Path], ReindexReport]:
-    """Copy article files into ``<corpus>/added/``, then reindex.
-
-    Each copy is atomic (:func:`searchapp.store.copy_atomically`). A file
-    already there with the same content is not copied again: adding it once
-    more indexes it, should an earlier ``add`` have stopped before indexing.
-
-    :raises FileExistsError: a different file of that name is already in the corpus.
-    :raises OSError: a file cannot be copied.
-    """
-    target = config.corpus_path / "added"
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for src in files:
-        dest = target / src.name
-        if dest.exists():
-            if not same_content(src, dest):
-                raise FileExistsError(f"{dest} already exists; rename the file or edit the existing one")
-        else:
-            store.copy_atomically(src, dest)
-        copied.append(dest)
-    return copied, reindex(config, progress=progress)
 
 
 def same_content(a: Path, b: Path) -> bool:

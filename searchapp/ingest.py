@@ -43,6 +43,7 @@ from searchapp import atomic, metadata
 from searchapp.config import Config
 from searchapp.corpus import is_article_file
 from searchapp.errors import SearchappError
+from searchapp.progress import SILENT, Progress
 from searchapp.text import fold, nfc
 
 # Politeness and safety limits of every download.
@@ -604,7 +605,7 @@ def ingest_html_file(corpus: Path, path: Path) -> Outcome:
 def add_sources(
     config: Config,
     sources: Iterable[str],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = SILENT,
     on_outcome: OnOutcome | None = None,
 ) -> IngestResult:
     """Add URLs, saved HTML pages and article files, then reindex once.
@@ -627,7 +628,11 @@ def add_sources(
         if on_outcome and outcome.status != "copied":
             on_outcome(outcome)
 
-    for source in sources:
+    sources = list(sources)
+    # Counted in arguments: a download is what takes the time, and each is one argument.
+    progress.stage("Adding", len(sources), unit="item")
+    for number, source in enumerate(sources):
+        progress.update(number)
         try:
             if is_url(source):
                 done(ingest_url(corpus, source))
@@ -773,7 +778,7 @@ def fetch_feed(
     feed_url: str,
     limit: int | None = None,
     delay: float = DEFAULT_DELAY,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = SILENT,
     on_outcome: OnOutcome | None = None,
 ) -> IngestResult:
     """Fetch the pages of a feed's items never fetched before, save them, reindex once.
@@ -821,7 +826,9 @@ def fetch_feed(
         todo = todo[:limit]
 
     try:
-        for key, link, entry in todo:
+        progress.stage("Fetching", len(todo), unit="page")
+        for number, (key, link, entry) in enumerate(todo):
+            progress.update(number)
             if delay > 0:
                 sleep(delay)
             fallback = {
