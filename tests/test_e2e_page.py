@@ -237,3 +237,14 @@ def test_later_pages_say_which_page_and_titles_share_one_pattern(page):
     EXPECTED_STATUSES.add(404)
     page.goto("/khong-co-trang-nay")
     expect(page).to_have_title("Không tìm thấy – Tin ngoại giao")
+
+
+def test_home_page_completions_read_from_the_left(page):
+    page.goto("/")
+    page.get_by_role("combobox", name="Từ khóa tìm kiếm").press_sequentially("hoi ng")
+    option = page.get_by_role("listbox", name="Gợi ý tìm kiếm").get_by_role("option").first
+    expect(option).to_be_visible()
+    box = page.locator("#q").bounding_box()
+    text = option.locator(".suggestion-text").bounding_box()
+    assert option.evaluate("el => getComputedStyle(el).textAlign") in ("left", "start")
+    assert abs(text["x"] - box["x"]) < 40, "the completion starts where the typed text does"
