@@ -5,15 +5,28 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install serve test test-fast test-wheel browser reindex eval ablation bench bench-small load lint clean
+LOCK := requirements.lock
+UV := uv==0.13.9
+
+.PHONY: install lock serve test test-fast test-wheel browser reindex eval ablation bench bench-small load lint clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions and files of requirements.lock (runtime and test
+# dependencies, hashes checked), then searchapp itself without resolving again.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing a pin in pyproject.toml: resolve again for Python 3.11 on
+# Linux x86_64, with the hash of every file of each version (needs the package index).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet $(UV)
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --no-header --quiet -o $(LOCK)
 
 # Browser tests drive Debian's Chromium (a downloaded browser cannot work offline).
 browser:
