@@ -524,15 +524,22 @@ def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
         "date": hit.date,
         "source": hit.source,
         # The main partners as tags; the others it names on request.
+        # A partner already filtered on is shown without a link: with several
+        # values chosen, it says which of them this article is about.
         "partners": [
-            {"label": metadata.partner_label(code), "href": state.toggle_url("partner", code)}
+            {
+                "label": metadata.partner_label(code),
+                "href": None if state.has_value("partner", code) else state.toggle_url("partner", code),
+            }
             for code in hit.partners
-            if not state.has_value("partner", code)
         ],
         "also_named": [
-            {"label": metadata.partner_label(code), "href": state.toggle_url("mentioned", code)}
+            {
+                "label": metadata.partner_label(code),
+                "href": None if state.has_value("mentioned", code) else state.toggle_url("mentioned", code),
+            }
             for code in hit.mentioned
-            if code not in hit.partners and not state.has_value("mentioned", code)
+            if code not in hit.partners
         ],
         # The engine escapes the article text before adding <mark>.
         "snippet": Markup(hit.snippet),
