@@ -273,9 +273,19 @@ def _segment_line_uncached(model, line: str) -> list[Span]:
 def dictionary_words() -> tuple[frozenset[str], frozenset[str]]:
     """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
     model = _pyvi_model()
+    # Keyed syllable by syllable: some six thousand syllables make up the
+    # twenty-four thousand words, and a command-line search waits for this.
+    key_of: dict[str, str] = {}
 
     def keys(words) -> frozenset[str]:
-        return frozenset(" ".join(syllable_key(part) for part in word.split(" ")) for word in words)
+        out = set()
+        for word in words:
+            parts = word.split(" ")
+            for part in parts:
+                if part not in key_of:
+                    key_of[part] = syllable_key(part)
+            out.add(" ".join(key_of[part] for part in parts))
+        return frozenset(out)
 
     return keys(model.bi_grams), keys(model.tri_grams)
 
