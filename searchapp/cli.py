@@ -324,7 +324,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--port", type=int, help="Port (default from config: 5000).")
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger. Never in production.")
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
-@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads of the server.")
+@click.option("--threads", type=click.IntRange(min=1), help="Worker threads of the server (default from config: 8).")
 @click.pass_obj
 def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
     """Serve the search page and the JSON API."""
@@ -357,11 +357,13 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
         return server
 
+    settings = server_settings(config, threads)
+    _fit_open_files(settings["connection_limit"])
     waitress.serve(
         app,
         host=host,
         port=port,
-        threads=threads,
+        **settings,
         ident="searchapp",
         # What the app's absolute links (feeds, OpenSearch) name when no base_url is configured.
         server_name=host,
@@ -371,6 +373,46 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         _server=listening_server,
         _quiet=True,
     )
+
+
+def server_settings(config, threads: int | None = None) -> dict:
+    """The waitress limits of ``serve``, from ``[server]`` in the config.
+
+    waitress's own defaults let 100 connections in (idle ones count) and close
+    an idle one only after 120 s, checked every 30 s: 101 idle sockets kept
+    everyone else out for minutes. Here the limit is ten times higher and an
+    idle connection goes after ``channel_timeout`` seconds.
+    """
+    return {
+        "threads": threads or config.threads,
+        "connection_limit": config.connection_limit,
+        "channel_timeout": config.channel_timeout,
+        "cleanup_interval": config.cleanup_interval,
+        # select() cannot watch a descriptor above 1023; poll() has no such limit.
+        "asyncore_use_poll": True,
+    }
+
+
+# Descriptors beyond the connections: index files, the listening socket, logs.
+SPARE_FILES = 256
+
+
+def _fit_open_files(connections: int) -> None:
+    """Raise the soft open-file limit so that ``connections`` sockets fit, up to the hard limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        if new < wanted:
+            click.echo(
+                f"warning: only {new} open files allowed; fewer than {connections} connections will fit "
+                "(lower server.connection_limit or raise `ulimit -n`)",
+                err=True,
+            )
 
 
 def _listen_error(exc: OSError, host: str, port: int) -> click.ClickException:

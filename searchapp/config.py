@@ -47,6 +47,11 @@ class Config:
     # The site's public address ("https://tin.example.org/"), used for absolute links in feeds and
     # OpenSearch; None means the address the server itself listens on. Never the request's Host header.
     base_url: str | None = None
+    # The production server's limits (waitress); config.toml says why each value.
+    threads: int = 8
+    connection_limit: int = 1000
+    channel_timeout: int = 30
+    cleanup_interval: int = 5
     per_page: int = 10
     max_per_page: int = 100
     snippet_chars: int = 240
@@ -75,6 +80,10 @@ _KEYS: dict[tuple[str, str], tuple[str, type]] = {
     ("server", "host"): ("host", str),
     ("server", "port"): ("port", int),
     ("server", "base_url"): ("base_url", str),
+    ("server", "threads"): ("threads", int),
+    ("server", "connection_limit"): ("connection_limit", int),
+    ("server", "channel_timeout"): ("channel_timeout", int),
+    ("server", "cleanup_interval"): ("cleanup_interval", int),
     ("search", "per_page"): ("per_page", int),
     ("search", "max_per_page"): ("max_per_page", int),
     ("search", "snippet_chars"): ("snippet_chars", int),
@@ -160,6 +169,9 @@ def _check_ranges(values: dict[str, Any]) -> None:
         raise ConfigError(f"server.port must be between 1 and 65535, got {port}")
     if values.get("max_file_mb", 1.0) <= 0:
         raise ConfigError("corpus.max_file_mb must be more than 0")
+    for key in ("threads", "connection_limit", "channel_timeout", "cleanup_interval"):
+        if values.get(key, 1) < 1:
+            raise ConfigError(f"server.{key} must be at least 1")
     for key in ("per_page", "max_per_page", "snippet_chars"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"search.{key} must be at least 1")
