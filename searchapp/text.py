@@ -117,6 +117,7 @@ _MARKED_VOWELS = frozenset("ăâêôơư")
 _FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
 
 
+@lru_cache(maxsize=4096)  # a few hundred letters in all
 def _split_tone(char: str) -> tuple[str, str]:
     """``(char without its tone mark, the tone mark or "")``."""
     parts = unicodedata.normalize("NFD", char)
