@@ -113,7 +113,7 @@ def _check_parsed(text: str) -> None:
         assert clause.text == clause.text.strip() and SYLLABLE_RE.search(clause.text)
         assert len(clause.text) <= MAX_QUERY_CHARS + 1
         assert unicodedata.is_normalized("NFC", clause.text)
-    assert set(parsed.filters) <= {"partner", "topic", "source", "year"}
+    assert set(parsed.filters) <= {"partner", "mentioned", "topic", "source", "year"}
 
 
 @settings(max_examples=400, deadline=None)
