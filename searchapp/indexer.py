@@ -420,6 +420,10 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
         raise
 
 
+# How often the parent looks at the segment writers' joint count.
+_POLL_SECONDS = 0.25
+
+
 def _wait_for_parts(children: list, written, written_total: int, progress: Progress) -> None:
     """Wait for every segment writer, showing their joint count as it grows.
 
@@ -428,18 +432,21 @@ def _wait_for_parts(children: list, written, written_total: int, progress: Progr
     """
     running, total = list(children), None
     while running:
-        multiprocessing.connection.wait([child.sentinel for child in running], timeout=0.25)
+        multiprocessing.connection.wait([child.sentinel for child in running], timeout=_POLL_SECONDS)
         for child in [child for child in running if not child.is_alive()]:
             child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"a segment writer failed (exit code {child.exitcode})")
             running.remove(child)
-        if total is None and written.value >= written_total:
-            # Every article is in; sorting and writing the postings of each
-            # segment takes longer still, so the display says so, part by part.
-            total = len(children)
-            progress.stage("Writing segments", total, unit="part")
-        progress.update(written.value if total is None else total - len(running))
+        if total is None:
+            progress.update(written.value)
+            if written.value >= written_total:
+                # Every article is in; sorting and writing the postings of each
+                # segment takes longer still, so the display says so, part by part.
+                total = len(children)
+                progress.stage("Writing segments", total, unit="part")
+        if total is not None:
+            progress.update(total - len(running))
 
 
 def _parts(articles: list[Article], count: int) -> list[tuple[int, int]]:
@@ -460,6 +467,10 @@ def _sketch_chunk(chunk: list[Article]) -> list:
     return [stories_sketch(f"{a.title}\n{a.body}") for a in chunk]
 
 
+# Articles a segment writer prepares at a time; it reports its count after each.
+_PART_CHUNK = 64
+
+
 def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path, written=None) -> None:
     """Child process: write ``articles[start:end]`` into a segment of its own."""
     from whoosh.writing import SegmentWriter
@@ -471,8 +482,8 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path,
     cache = SegmentCache(config.index_path)
     blobs, seconds = [], 0.0
     try:
-        for offset in range(start, end, 64):
-            chunk = articles[offset : min(end, offset + 64)]
+        for offset in range(start, end, _PART_CHUNK):
+            chunk = articles[offset : min(end, offset + _PART_CHUNK)]
             keys, jobs = _cached_jobs(cache, chunk, title_repeat)
             results = _prepare_chunk((jobs, title_repeat, False))
             for i, (article, key, (blob, fields, _, took)) in enumerate(zip(chunk, keys, results, strict=True)):

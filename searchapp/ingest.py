@@ -660,6 +660,7 @@ def add_sources(
                 )
         except IngestError as exc:
             done(Outcome(source, "failed", error=str(exc)))
+    progress.update(len(sources))
 
     if len(result.failed) < len(result.outcomes):
         result.report = reindex(config, progress=progress)
@@ -848,6 +849,7 @@ def fetch_feed(
                 "feed": feed_url,
                 "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             }
+        progress.update(len(todo))
     finally:
         state["feeds"][feed_url] = {
             "title": result.feed_title,

@@ -64,6 +64,8 @@ class TerminalProgress(Progress):
             unit=unit,
             leave=False,
             file=self._stream,
+            # Without a total, tqdm's "12article" reads badly; the count gets its plural.
+            bar_format=None if total is not None else f"{{desc}}: {{n_fmt}} {unit}s [{{elapsed}}, {{rate_fmt}}]",
             # Follow a resized window. A terminal that reports no size (a bare
             # pseudo-terminal, some CI runners) would otherwise get a bar of
             # zero characters, or none at all: tqdm hides bars below row 0.

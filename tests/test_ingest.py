@@ -21,6 +21,7 @@ from searchapp import ingest
 from searchapp.cli import cli
 from searchapp.config import load_config
 from searchapp.indexer import reindex
+from searchapp.progress import Progress
 from searchapp.search import Searcher
 
 WEB = Path(__file__).resolve().parent / "data" / "web"
@@ -324,6 +325,30 @@ def test_fetch_feed_rss_adds_new_items_only_and_never_twice(project, site):
     state = json.loads((config.parent / "index" / "feeds.json").read_text(encoding="utf-8"))
     assert set(state["items"]) == {"tgvn-2024-03-12-0915", site.url(ASEAN), site.url(NO_TEXT)}
     assert state["feeds"][site.url(RSS)]["title"] == "Tin Ngoại giao - trang minh họa"
+
+
+class Recorder(Progress):
+    """The stages and counts a command would show on a terminal."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int | None, str]] = []
+        self.counts: dict[str, list[int]] = {}
+
+    def stage(self, label, total=None, unit="article"):
+        self.seen.append((label, total, unit))
+        self.counts[label] = []
+
+    def update(self, done):
+        self.counts[self.seen[-1][0]].append(done)
+
+
+def test_fetch_feed_counts_the_pages_then_the_indexing(project, site):
+    config, _ = project
+    shown = Recorder()
+    ingest.fetch_feed(load_config(config), site.url(RSS), delay=0, progress=shown)
+    assert [label for label, _, _ in shown.seen] == ["Fetching", "Reading", "Indexing"]
+    assert shown.seen[0] == ("Fetching", 3, "page") and shown.counts["Fetching"] == [0, 1, 2, 3]
+    assert shown.seen[2] == ("Indexing", 3, "article") and shown.counts["Indexing"][-1] == 3
 
 
 def test_fetch_feed_atom_resolves_relative_links(project, site):
