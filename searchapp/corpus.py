@@ -67,8 +67,8 @@ EXTRACTION_VERSION = extraction_version()
 
 # Lines that people copy along with a page but that are never a headline.
 _NOT_TITLE_RE = re.compile(
-    r"^\s*(\|+|[-–—=*_#]+|\d{1,2}:\d{2}(\s*,?\s*\d{1,2}/\d{1,2}/\d{2,4})?"
-    r"|(thứ\s+\w+|chủ\s+nhật)?\s*,?\s*\d{1,2}/\d{1,2}/\d{2,4}(\s*[-,|]?\s*\d{1,2}:\d{2}.*)?)\s*$",
+    r"^\s*(\|+|[-–—=*_#]+|\d{1,2}:\d{2}(\s*,?\s*\d{1,2}([/.-])\d{1,2}\3\d{2,4})?"
+    r"|(thứ\s+\w+|chủ\s+nhật)?\s*,?\s*\d{1,2}([/.-])\d{1,2}\5\d{2,4}(\s*[-,|]?\s*\d{1,2}:\d{2}.*)?)\s*$",
     re.IGNORECASE,
 )
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.DOTALL)
@@ -246,8 +246,8 @@ def _read_file(path: Path, rel: str, known, mapper, max_bytes: int) -> Iterator[
         if name.endswith(".json"):
             record = _parse_json_object(text)
         elif name.endswith(".md"):
-            record, lost = _parse_markdown(text)
-            yield build_article(record, rel, None, note, known, lost)
+            record, lost, lines = _parse_markdown(text)
+            yield build_article(record, rel, None, note, known, lost, front_matter=lines)
             return
         else:
             record = _parse_plain_text(text)
@@ -558,13 +558,21 @@ for _tag in ("bool", "int", "float", "timestamp", "binary"):
     _FrontMatterLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", yaml.SafeLoader.construct_yaml_str)
 
 
-def _parse_markdown(text: str) -> tuple[dict[str, Any], list[str]]:
-    """The record of a Markdown file, and warnings about front-matter fields it lost."""
-    match = _FRONT_MATTER_RE.match(text.lstrip("\ufeff"))
+def _parse_markdown(text: str) -> tuple[dict[str, Any], list[str], dict[str, int] | None]:
+    """The record of a Markdown file, warnings about front-matter fields it
+    lost, and the line of each front-matter field (``None`` without front matter).
+
+    :raises LineError: the front matter cannot be read; the line says where
+        (a plain ValueError when YAML does not tell).
+    """
+    text = text.lstrip("\ufeff")
+    match = _FRONT_MATTER_RE.match(text)
     if not match:
+        if _UNCLOSED_FRONT_MATTER_RE.match(text):
+            raise LineError("front matter opened here is never closed: add a line '---' after its last field", 1)
         record = _parse_plain_text(text)
         record["title"] = record["title"].lstrip("# ").strip()
-        return record, []
+        return record, [], None
     if len(match.group(1)) > MAX_FRONT_MATTER_CHARS:
         raise ValueError(
             f"front matter longer than {MAX_FRONT_MATTER_CHARS // 1024} KB; it holds a few lines of metadata"
@@ -582,7 +590,8 @@ def _parse_markdown(text: str) -> tuple[dict[str, Any], list[str]]:
     except RecursionError:
         raise ValueError("malformed front matter (nested too deeply)") from None
     if not isinstance(meta, dict):
-        raise ValueError("front matter must be a block of key: value lines")
+        raise LineError("front matter must be a block of key: value lines, such as 'title: ...'", 2)
+    lines = _field_lines(match.group(1))
     body = text[match.end() :].strip("\n")
     lost = []
     title = meta.get("title")
@@ -599,7 +608,28 @@ def _parse_markdown(text: str) -> tuple[dict[str, Any], list[str]]:
         if first.lstrip("# ").strip() == title.strip() and first.startswith("#"):
             body = rest_of_body
     meta["body"] = body.strip("\n")
-    return meta, lost
+    return meta, lost, lines
+
+
+# A first line "---" followed by a "key:" line: front matter, whether or not it is closed.
+_UNCLOSED_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n[ \t]*[A-Za-z_][\w-]*[ \t]*:")
+_FIELD_LINE_RE = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:")
+
+
+def _field_lines(block: str) -> dict[str, int]:
+    """The file line of each top-level key of a front-matter block (the last
+    one when a key is repeated, as YAML keeps the last value)."""
+    # The block starts on line 2, after the opening "---".
+    return {
+        m.group(1): number
+        for number, line in enumerate(block.split("\n"), start=2)
+        if (m := _FIELD_LINE_RE.match(line))
+    }
+
+
+def _at_line(warning: str, line: int | None) -> str:
+    """A warning about a front-matter field, naming the field's line when it is known."""
+    return f"{warning}, on line {line}" if line else warning
 
 
 def _parse_plain_text(text: str) -> dict[str, Any]:
@@ -620,6 +650,7 @@ def build_article(
     note: str | None,
     known: dict[str, str] | None = None,
     lost: Iterable[str] = (),
+    front_matter: dict[str, int] | None = None,
 ) -> Article | Unchanged:
     """Validate one raw record and fill absent facets from its text.
 
@@ -628,6 +659,9 @@ def build_article(
     loses that field, never the article.
 
     :param lost: warnings about fields the parser already dropped.
+    :param front_matter: the line of each field when the record is a
+        Markdown file's front matter: fields a person typed, so a date may be
+        written day first (31/12/2021), and a warning names its line.
     :raises ArticleError: no title (or no text at all).
     """
     warnings = [note] if note else []
@@ -644,13 +678,13 @@ def build_article(
         if not body.strip():
             raise ArticleError(rel, "empty article (no title and no text)", line)
         lost = next((w for w in warnings if w.startswith("field 'title'")), None)
-        reason = f"no title ({lost})" if lost else "no title: the first line must be the headline"
+        reason = f"no title ({lost})" if lost else _no_title_advice(rel, front_matter is not None)
         raise ArticleError(rel, reason, line)
     refined = refine(title, body)
     title, body = refined.title, refined.body
-    date, date_warning = _clean_date(values["date"])
+    date, date_warning = _clean_date(values["date"], day_first=front_matter is not None)
     if date_warning:
-        warnings.append(date_warning)
+        warnings.append(_at_line(date_warning, (front_matter or {}).get("date")))
     article_id = _clean_id(values["id"], rel, line)
     source = _optional_str(values["source"]) or metadata.extract_source(title, body)
     partners = _clean_list(values["partners"], metadata.resolve_partner)
@@ -763,14 +797,49 @@ def _clean_id(value: str | None, rel: str, line: int | None) -> str:
     return f"{rel}:{line}" if line else rel
 
 
-def _clean_date(value: str | None) -> tuple[str | None, str | None]:
+def _no_title_advice(rel: str, front_matter: bool) -> str:
+    """What to do about a missing title, in the terms of the file's format."""
+    if rel.lower().endswith((".json", ".jsonl", ".jsonl.gz")):
+        return 'no title: add a "title" field'
+    if front_matter:
+        return "no title: add a 'title:' line to the front matter, or start the text with the headline"
+    return "no title: the first line must be the headline"
+
+
+# Day, month, year: the order Vietnamese writes dates in (31/12/2021, 1/2/2021,
+# 31-12-2021, 31.12.2021), optionally followed by a time of day.
+_DAY_FIRST_RE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/.-])")
+
+
+def _clean_date(value: str | None, day_first: bool = False) -> tuple[str | None, str | None]:
+    """The ISO date of a ``date`` field, or a warning saying why it is ignored.
+
+    :param day_first: also read dd/mm/yyyy (a date typed by a person in front
+        matter). It is never read month first: 12/31/2021 is refused, not
+        turned into 31 December, and 05/06/2021 is 5 June.
+    """
     if value is None or not value.strip():
         return None, None
     text = value.strip()
     try:
         return dt.date.fromisoformat(text[:10]).isoformat(), None
     except ValueError:
+        pass
+    match = _DAY_FIRST_RE.match(text)
+    if match is None:
         return None, f"invalid date {text[:40]!r} ignored (expected YYYY-MM-DD)"
+    day, _, month, year = match.groups()
+    try:
+        found = dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None, (
+            f"invalid date {text[:40]!r} ignored: no such day, read day first as dd/mm/yyyy; "
+            "write it as YYYY-MM-DD if it is month first"
+        )
+    if day_first:
+        return found, None
+    # A data file's field: its writer may have meant month first, so it is not guessed.
+    return None, f"invalid date {text[:40]!r} ignored (expected YYYY-MM-DD: {found} if it is day first)"
 
 
 def _clean_list(values: tuple[str, ...] | None, resolve) -> tuple[str, ...]:

@@ -145,3 +145,24 @@ def test_a_pipe_given_to_add_is_refused_without_blocking(tmp_path):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert result.exit_code == 1 and "not a regular file" in result.output
+
+
+def test_add_of_a_corpus_file_by_its_relative_path_indexes_it_once(tmp_path, monkeypatch):
+    """``add corpus/ok.txt`` from the project folder: the article used to be copied to added/ and shown twice."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[corpus]\npath = "corpus"\n\n[index]\npath = "index"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = add(config_file, "corpus/ok.txt")
+    assert result.exit_code == 0, result.output
+    assert f"already in the corpus: {corpus / 'ok.txt'}" in result.output
+    assert "added 1, updated 0, deleted 0" in result.output
+    assert not (corpus / "added").exists()
+    assert indexed_ids(config_file) == {"ok.txt"}
+    # Again from inside the corpus folder: still the one article.
+    monkeypatch.chdir(corpus)
+    again = add(config_file, "ok.txt")
+    assert again.exit_code == 0 and "unchanged 1" in again.output
+    assert indexed_ids(config_file) == {"ok.txt"}

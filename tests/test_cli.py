@@ -145,3 +145,28 @@ def test_search_filters_by_mentioned_partner_and_undated_year(runner, sample_con
     assert found("--year", "undated")["filters"]["years"] == [0]
     text = run(runner, sample_config.source_file, "search", "--partner", "Narnia").output
     assert "no partner 'Narnia' in the index" in text
+
+
+def test_check_advice_fits_each_format_and_names_lines(runner, project):
+    config, corpus = project
+    (corpus / "feed.jsonl").write_text(
+        json.dumps({"title": "Có tiêu đề", "body": "Nội dung."}) + "\n" + json.dumps({"body": "Không tiêu đề."}) + "\n",
+        encoding="utf-8",
+    )
+    (corpus / "open.md").write_text("---\ntitle: Tiêu đề\ndate: 31/12/2021\n\nNội dung.\n", encoding="utf-8")
+    (corpus / "usa.md").write_text("---\ntitle: Tiêu đề\ndate: 12/31/2021\n---\nNội dung.\n", encoding="utf-8")
+    (corpus / "vn.md").write_text("---\ntitle: Bài có ngày\ndate: 31/12/2021\n---\nNội dung.\n", encoding="utf-8")
+    result = runner.invoke(cli, ["--config", str(config), "check"])
+    assert result.exit_code == 1
+    assert 'error: feed.jsonl:2: no title: add a "title" field' in result.output
+    assert "the first line must be the headline" not in result.output
+    assert "error: open.md:1: front matter opened here is never closed: add a line '---' after its last field" in (
+        result.output
+    )
+    assert "warning: usa.md: invalid date '12/31/2021' ignored: no such day, read day first" in result.output
+    assert "on line 3" in result.output
+    assert "vn.md" not in result.output  # 31/12/2021 in front matter is a date, nothing to report
+    assert "4 articles readable, 2 problems" in result.output
+    run(runner, config, "reindex")
+    data = json.loads(run(runner, config, "search", "--json", "Bài có ngày").output)
+    assert data["hits"][0]["date"] == "2021-12-31"

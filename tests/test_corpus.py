@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from searchapp.corpus import Article, iter_corpus, read_file
 from searchapp.errors import ArticleError
 
@@ -108,3 +110,95 @@ def test_seed_articles_read_with_their_facets(corpus_real):
     assert {"RU", "ASEAN"} <= set(seed.partners)
     assert "VN" not in seed.partners
     assert all(a.topics for a in articles.values())
+
+
+def md(*fields: str, body: str = "Nội dung bài viết về hợp tác.") -> str:
+    return "---\n" + "".join(f"{field}\n" for field in fields) + "---\n" + body
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("31/12/2021", "2021-12-31"),
+        ("1/2/2021", "2021-02-01"),  # day first: 1 February, never 2 January
+        ("05/06/2021", "2021-06-05"),
+        ("31-12-2021", "2021-12-31"),
+        ("31.12.2021", "2021-12-31"),
+        ("31/12/2021 10:07", "2021-12-31"),
+        ("2021-12-31", "2021-12-31"),
+    ],
+)
+def test_front_matter_dates_may_be_written_day_first(tmp_path, written, expected):
+    (tmp_path / "a.md").write_text(md("title: Tiêu đề", f"date: {written}"), encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert (article.date, article.warnings) == (expected, ())
+
+
+def test_a_month_first_date_is_refused_never_swapped(tmp_path):
+    (tmp_path / "a.md").write_text(md("title: Tiêu đề", "source: Nhân Dân", "date: 12/31/2021"), encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert article.date is None
+    assert article.warnings == (
+        "invalid date '12/31/2021' ignored: no such day, read day first as dd/mm/yyyy; "
+        "write it as YYYY-MM-DD if it is month first, on line 4",
+    )
+
+
+def test_a_json_date_is_not_guessed_day_first(tmp_path):
+    """A data file may come from a tool that writes month first: its date is not guessed, the fix is named."""
+    (tmp_path / "a.json").write_text(json.dumps({"title": "T", "body": "b", "date": "05/06/2021"}), encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert article.date is None
+    assert article.warnings == (
+        "invalid date '05/06/2021' ignored (expected YYYY-MM-DD: 2021-06-05 if it is day first)",
+    )
+
+
+@pytest.mark.parametrize("dateline", ["31/12/2021", "31-12-2021", "31.12.2021", "Thứ Sáu, 31-12-2021 10:07"])
+def test_a_txt_dateline_with_dashes_or_dots_is_not_the_headline(tmp_path, dateline):
+    (tmp_path / "a.txt").write_text(f"{dateline}\nViệt Nam và Lào ký thỏa thuận\n\nNội dung.", encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert (article.title, article.date) == ("Việt Nam và Lào ký thỏa thuận", "2021-12-31")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("a.json", json.dumps({"body": "Nội dung."}), 'a.json: no title: add a "title" field'),
+        (
+            "a.jsonl",
+            json.dumps({"title": "T", "body": "b"}) + "\n" + json.dumps({"body": "Nội dung."}),
+            'a.jsonl:2: no title: add a "title" field',
+        ),
+        ("a.txt", "31/12/2021\n", "a.txt: no title: the first line must be the headline"),
+        (
+            "a.md",
+            md("date: 2021-12-31", body="31/12/2021"),
+            "a.md: no title: add a 'title:' line to the front matter, or start the text with the headline",
+        ),
+    ],
+)
+def test_no_title_advice_fits_the_format(tmp_path, name, text, expected):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    errors = [str(item) for item in read_all(tmp_path) if isinstance(item, ArticleError)]
+    assert errors == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (md("title: Tiêu đề", "date: 2021-12-31", "  partners: [JP"), "a.md:4: malformed front matter"),
+        ("---\ntitle: Tiêu đề\ndate: 2021-12-31\n\nNội dung.\n", "a.md:1: front matter opened here is never closed"),
+        (md("- title", "- date"), "a.md:2: front matter must be a block of key: value lines"),
+    ],
+)
+def test_malformed_front_matter_names_its_line(tmp_path, text, expected):
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    [error] = read_all(tmp_path)
+    assert isinstance(error, ArticleError) and str(error).startswith(expected), str(error)
+
+
+def test_a_markdown_rule_on_the_first_line_is_not_front_matter(tmp_path):
+    (tmp_path / "a.md").write_text("---\n\nViệt Nam và Lào ký thỏa thuận\n\nNội dung.", encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert article.title == "Việt Nam và Lào ký thỏa thuận"
