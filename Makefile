@@ -39,11 +39,16 @@ reindex: $(STAMP)
 	$(BIN)/searchapp reindex
 
 # Reindexing first is cheap when nothing changed, and brings an index built
-# by an older version up to date. Another port: `make serve PORT=5001`.
+# by an older version up to date. Another port: `make serve PORT=5001`;
+# another address: `make serve HOST=::1` (without HOST, config.toml's
+# [server] host). Other options of `searchapp serve` go in SERVE_ARGS, e.g.
+# `make serve HOST=0.0.0.0 SERVE_ARGS=--allow-remote`.
 PORT ?= 5000
+HOST ?=
+SERVE_ARGS ?=
 serve: $(STAMP)
 	$(BIN)/searchapp reindex
-	$(BIN)/searchapp serve --port $(PORT)
+	$(BIN)/searchapp serve$(if $(HOST), --host $(HOST)) --port $(PORT)$(if $(SERVE_ARGS), $(SERVE_ARGS))
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q

@@ -25,7 +25,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from searchapp import analysis, segcache, store
+from searchapp import analysis, repair, segcache, store
 from searchapp.config import Config
 from searchapp.corpus import (
     DEFAULT_MAX_FILE_MB,
@@ -119,7 +119,7 @@ def reindex(
     started = time.perf_counter()
     progress = progress or SILENT
     with store.reindex_lock(config.index_path, config.lock_timeout, on_wait):
-        live = None if full else store.live_generation(config.index_path)
+        live, repairs = repair.before_reindex(config.index_path, full)
         manifest = store.read_manifest(live) if live else {}
         if live and not _manifest_usable(manifest, live):
             live, manifest = None, {}
@@ -128,6 +128,7 @@ def reindex(
             # whose extracted fields differ are rewritten.
             manifest = {**manifest, "files": {}}
         report = ReindexReport(full=live is None)
+        report.warnings.extend(repairs)
         workers = _Workers(config.index_workers)
         try:
             progress.stage("Reading", _expected_articles(config.index_path, manifest))

@@ -34,6 +34,12 @@ def test_make_serve_defaults_to_port_5000():
     assert planned("serve")[-1].endswith("searchapp serve --port 5000")
 
 
+def test_make_serve_takes_the_address_and_other_serve_options():
+    assert planned("serve", "HOST=::1", "PORT=8080")[-1].endswith("searchapp serve --host ::1 --port 8080")
+    line = planned("serve", "HOST=0.0.0.0", "SERVE_ARGS=--allow-remote")[-1]
+    assert line.endswith("searchapp serve --host 0.0.0.0 --port 5000 --allow-remote")
+
+
 def _lock_pins() -> dict[str, str]:
     pins = {}
     for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
