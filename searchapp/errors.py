@@ -15,6 +15,21 @@ class IndexMissing(SearchappError):
     """There is no index yet, or it cannot be read."""
 
 
+class IndexDamaged(IndexMissing):
+    """A file of the index is missing, cut short or unreadable.
+
+    The message names the file and what is wrong with it, then the fix; the
+    web layer shows the fix in Vietnamese.
+    """
+
+    FIX = "Run `searchapp reindex --full`."
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = printable(path)
+        self.problem = printable(problem)
+        super().__init__(f"The index is damaged: {self.path} {self.problem}. {self.FIX}")
+
+
 class IndexBusy(SearchappError):
     """Another reindex holds the index lock."""
 

@@ -8,7 +8,6 @@ index generation. A reindex is picked up by the next search.
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 import threading
 import time
 from collections import Counter
@@ -22,9 +21,9 @@ from whoosh import scoring
 from whoosh import searching as whoosh_searching
 from whoosh.index import TOC
 
-from searchapp import highlight, metadata, store, suggest
+from searchapp import highlight, integrity, metadata, store, suggest
 from searchapp.config import Config
-from searchapp.errors import IndexMissing, QueryError
+from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.evaluation import EMPTY_DOCS, Engine, Evaluation, iteration_order
 from searchapp.interpret import Interpretation, interpret
 from searchapp.querylang import ParsedQuery, normalize_query
@@ -358,7 +357,14 @@ class _Generation:
             if version is not None and version != SCHEMA_VERSION:
                 raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
         self.ix = store.open_live_index(index_path)
-        self._toc = _latest_toc(self.ix)
+        folder = self.ix.storage.folder
+        try:
+            self._toc = _latest_toc(self.ix)
+        except integrity.UNREADABLE as exc:
+            raise integrity.damaged_toc(folder, store.INDEX_NAME, exc) from exc
+        # Checked before anything is mapped, and compared before each use: a
+        # mapped file cut short would kill the process (see integrity).
+        self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
         self.version = self._toc.generation
         self.local = threading.local()
         reader = self._open_reader()
@@ -414,22 +420,27 @@ class Searcher:
     # -- index lifecycle ---------------------------------------------------
 
     def _current(self) -> _Generation:
-        """The open generation, reopened when a reindex has published a new one."""
+        """The open generation, reopened when a reindex has published a new one
+        or when one of its files changed under it."""
         with self._lock:
             gen = self._generation
-            if gen is None or self._stale(gen):
-                try:
-                    self._generation = gen = _Generation(self.config.index_path)
-                except IndexMissing:
-                    self._generation = None
-                    raise
-                except (OSError, ValueError, TypeError, EOFError, KeyError, pickle.UnpicklingError) as exc:
-                    # A damaged table of contents surfaces as any of these.
-                    self._generation = None
-                    raise IndexMissing(
-                        f"The index cannot be read ({exc.__class__.__name__}). Run `searchapp reindex --full`."
-                    ) from exc
+            if gen is None or self._stale(gen) or not gen.snapshot.unchanged():
+                # Dropped first: whatever happens next, no request reads the
+                # old mapping of a file that may have been cut short.
+                self._generation = None
+                self._generation = gen = self._open_generation()
             return gen
+
+    def _open_generation(self) -> _Generation:
+        for _ in range(OPEN_ATTEMPTS):
+            try:
+                return _Generation(self.config.index_path)
+            except _Outdated:
+                continue  # a commit removed the files just listed: read the new ones
+            except integrity.UNREADABLE as exc:
+                # Files that passed the checks and still cannot be read.
+                raise IndexDamaged(str(self.config.index_path), f"cannot be read ({exc.__class__.__name__})") from exc
+        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
     def _stale(self, gen: _Generation) -> bool:
         folder = store.live_generation(self.config.index_path)

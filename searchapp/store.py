@@ -18,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searchapp import atomic, viewfile
-from searchapp.errors import IndexBusy, IndexMissing
+from searchapp import atomic, integrity, viewfile
+from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing
 
 viewfile.install()
 
@@ -36,43 +37,57 @@ LOCK = "reindex.lock"
 INDEX_NAME = "articles"
 # Opening attempts when a commit removes the files being opened.
 OPEN_ATTEMPTS = 3
+# What new_generation names a folder; CURRENT holding anything else is damage.
+GENERATION_NAME = re.compile(r"gen-[0-9]{8}-[0-9]{6}-[0-9]{9}")
 
 
 def live_generation(index_path: Path) -> Path | None:
-    """The folder of the live generation, or ``None`` if there is no index."""
+    """The folder of the live generation, or ``None`` if there is no index.
+
+    :raises IndexDamaged: ``CURRENT`` exists but does not name a generation folder.
+    """
+    pointer = index_path / POINTER
     try:
-        name = (index_path / POINTER).read_text(encoding="utf-8").strip()
+        raw = pointer.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except IsADirectoryError:
+        raise IndexDamaged(str(pointer), "is a folder, not the name of a generation") from None
     except OSError as exc:
         raise IndexMissing(f"cannot read the index at {index_path} ({exc.strerror})") from exc
-    if not name or "/" in name or name.startswith("."):
-        return None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise IndexDamaged(str(pointer), "holds binary data, not the name of a generation") from None
+    if not GENERATION_NAME.fullmatch(name):
+        raise IndexDamaged(str(pointer), f"does not name a generation ({name[:40]!r})")
     folder = index_path / name
-    return folder if folder.is_dir() else None
+    if not folder.is_dir():
+        raise IndexDamaged(str(pointer), f"names {name}, which does not exist")
+    return folder
 
 
 def open_live_index(index_path: Path):
     """Open the live Whoosh index read-only.
 
     :raises IndexMissing: with the command that fixes it.
+    :raises IndexDamaged: naming the file that cannot be read.
     """
     folder = live_generation(index_path)
     if folder is None:
         raise IndexMissing(f"No index in {index_path}. Run `searchapp reindex` first.")
+    integrity.read_toc(folder, INDEX_NAME)  # junk is reported here, its file closed
     for _ in range(OPEN_ATTEMPTS - 1):
         try:
             return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
         except FileNotFoundError:
             time.sleep(0.01)  # an incremental commit replaced the table of contents just listed
-        except (whoosh_index.EmptyIndexError, OSError):
+        except integrity.UNREADABLE:
             break
     try:
         return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
-    except (whoosh_index.EmptyIndexError, OSError) as exc:
-        raise IndexMissing(
-            f"The index in {index_path} cannot be opened ({exc}). Run `searchapp reindex --full`."
-        ) from exc
+    except integrity.UNREADABLE as exc:
+        raise integrity.damaged_toc(folder, INDEX_NAME, exc) from exc
 
 
 def new_generation(index_path: Path) -> Path:
@@ -90,12 +105,40 @@ def publish_generation(index_path: Path, folder: Path) -> None:
     The generation that was live until now is kept, so readers that opened it
     a moment ago can finish; older ones are removed.
     """
-    previous = live_generation(index_path)
+    try:
+        previous = live_generation(index_path)
+    except IndexDamaged:
+        previous = None  # a damaged pointer names nothing worth keeping
     atomic.write_text(index_path / POINTER, folder.name + "\n")
     keep = {folder.name, previous.name if previous else ""}
     for old in index_path.glob("gen-*"):
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def discard_leftovers(index_path: Path, live: Path | None) -> list[str]:
+    """Remove what interrupted runs left: every generation but ``live`` and
+    temporary copies of ``CURRENT``. Call it holding the reindex lock (other
+    temporary files, such as the feed state's, belong to writers that do not
+    take it).
+
+    A reindex killed or stopped by a full disk leaves its half-built
+    generation behind; removing them first means retries never pile up. The
+    generation that was live before the last swap goes too: a reader still
+    on it has its files open already, or reopens the live one.
+
+    :returns: the names removed.
+    """
+    removed = []
+    for path in sorted(index_path.glob("gen-*")) + sorted(index_path.glob(f".{POINTER}*.tmp")):
+        if path == live:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def read_manifest(folder: Path) -> dict:
@@ -158,5 +201,18 @@ def reindex_lock(
             time.sleep(0.2)
         try:
             yield
+        except BaseException:
+            # Still holding the lock: a half-built generation (a full disk, an
+            # error, Ctrl-C) goes before anyone else can start a reindex.
+            _discard_unpublished(index_path)
+            raise
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _discard_unpublished(index_path: Path) -> None:
+    try:
+        live = live_generation(index_path)
+    except (IndexMissing, OSError):
+        return  # what is live is unclear: the next reindex settles it
+    discard_leftovers(index_path, live)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -43,7 +44,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from searchapp import metadata
 from searchapp.autocomplete import CompletionCache, Completions
 from searchapp.config import Config, load_config
-from searchapp.errors import IndexMissing, QueryError
+from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.search import (
     MAX_PAGE,
     PARAMETER_NAMES,
@@ -146,6 +147,11 @@ ERROR_PAGES = {
     500: ("Lỗi máy chủ", "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau ít phút."),
     503: ("Chưa có chỉ mục tìm kiếm", "Máy chủ chưa có chỉ mục để tìm."),
 }
+
+DAMAGED_MESSAGE = (
+    "Chỉ mục tìm kiếm bị hỏng: tệp {name} bị thiếu, bị cắt ngắn hoặc không đọc được. "
+    "Hãy dựng lại chỉ mục bằng lệnh `searchapp reindex --full`; trang tìm kiếm hoạt động lại ngay sau đó."
+)
 
 bp = Blueprint("search", __name__)
 
@@ -1111,6 +1117,12 @@ def _query_error(exc: QueryError):
 
 def _index_missing(exc: IndexMissing):
     current_app.logger.warning("search index unavailable: %s", exc)
+    if isinstance(exc, IndexDamaged):
+        # Only the file's own name: the page is public, the server's folders are not.
+        name = Path(exc.path).name
+        extra = {"index_missing": True, "index_damaged": True, "damaged_file": name}
+        message = DAMAGED_MESSAGE.format(name=name)
+        return _error_response(503, str(exc), extra, headers={"Retry-After": "60"}, vietnamese=message)
     return _error_response(503, str(exc), {"index_missing": True}, headers={"Retry-After": "60"})
 
 
