@@ -274,6 +274,12 @@ class Evaluation:
         # evaluated (a phrase verified) once per search. Keyed by identity; the
         # query is kept so its id stays its own.
         self._done: dict[int, tuple[Any, _Scored]] = {}
+        # Phrases verified everywhere, by what they ask for rather than by
+        # identity: a query naming one thing many times verifies it once.
+        self._phrases: dict[tuple[str, tuple[str, ...], int], _Scored] = {}
+        # Restricted evaluations, by query (whoosh queries compare by value)
+        # and the identity of the array they are restricted to, kept alive here.
+        self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
 
     def term(self, field: str, text: str) -> _Postings | None:
         return self.engine.postings(self.searcher, field, text)
@@ -293,9 +299,36 @@ class Evaluation:
     def among(self, query, docs) -> _Scored:
         """``query`` evaluated where only ``docs`` (sorted) matter: a phrase's
         positions are read for those documents alone."""
-        if isinstance(query, wq.Phrase) and id(query) not in self._done:
-            return self._phrase(query, docs)
-        return self.evaluate(query)
+        return self._within(query, docs)
+
+    def _within(self, query, within) -> _Scored:
+        """``query``'s matches, only those among ``within`` (sorted; ``None``: everywhere).
+
+        Not cached unless ``within`` is ``None``: the point is to do less work
+        than the whole evaluation, and the result is only valid for ``within``.
+        """
+        if within is None:
+            return self.evaluate(query)
+        done = self._done.get(id(query))
+        if done is not None:
+            return _restrict(done[1], within)
+        key = (query, id(within))
+        found = self._restricted.get(key)
+        if found is None:
+            found = self._restricted[key] = (within, self._within_once(query, within))
+        return found[1]
+
+    def _within_once(self, query, within) -> _Scored:
+        if isinstance(query, wq.Phrase):
+            return self._phrase(query, within)
+        if isinstance(query, wq.And):
+            return self._and(query, within)
+        if isinstance(query, wq.Or):
+            result = _union([self._within(q, within) for q in query.subqueries])
+            if query.boost != 1.0:
+                result.scores = result.scores * query.boost
+            return result
+        return _restrict(self.evaluate(query), within)
 
     def _evaluate(self, query) -> _Scored:
         if isinstance(query, wq.Term):
@@ -306,17 +339,7 @@ class Evaluation:
         if isinstance(query, wq.Phrase):
             return self._phrase(query)
         if isinstance(query, wq.And):
-            # Terms first, then phrases checked only where every term matched.
-            terms = [q for q in query.subqueries if not isinstance(q, wq.Phrase)]
-            subs = sorted((self.evaluate(q) for q in terms), key=lambda r: len(r.docs))
-            within = _intersection(subs).docs if subs else None
-            for q in query.subqueries:
-                if isinstance(q, wq.Phrase):
-                    subs.append(self._phrase(q, within))
-            result = _intersection(subs)
-            if query.boost != 1.0:
-                result.scores = result.scores * query.boost
-            return result
+            return self._and(query)
         if isinstance(query, wq.Or):
             subs = [self.evaluate(q) for q in query.subqueries]
             result = _union(subs)
@@ -325,8 +348,55 @@ class Evaluation:
             return result
         raise TypeError(type(query).__name__)
 
+    def _and(self, query, within=None) -> _Scored:
+        """Every subquery, cheapest first, each of the others only where all before it matched.
+
+        Terms are whole posting lists; then the alternatives of a concept
+        (``Or``, nested ``And``) and phrases are evaluated only among the
+        documents still in the running. A query of many concepts thus costs
+        about what its rarest concepts cost, not the sum of all.
+        """
+        # Rarest first by the whole posting list (as before any restriction),
+        # so that scores add up in the same order wherever they are evaluated.
+        terms = sorted(
+            (q for q in query.subqueries if isinstance(q, wq.Term)), key=lambda q: len(self.evaluate(q).docs)
+        )
+        subs = [self._within(q, within) for q in terms]
+        current = _intersection(subs).docs if subs else within
+        later = [q for q in query.subqueries if not isinstance(q, (wq.Term, wq.Phrase))]
+        later += [q for q in query.subqueries if isinstance(q, wq.Phrase)]
+        seen: dict[Any, _Scored] = {}
+        for q in later:
+            if current is not None and not len(current):
+                subs.append(_Scored(EMPTY_DOCS, EMPTY_SCORES))
+                break
+            if q in seen:
+                # The same concept asked again ("a" "a" "a" ...): it narrows nothing,
+                # and its scores count again as they would have.
+                subs.append(seen[q])
+                continue
+            found = seen[q] = self._within(q, current)
+            subs.append(found)
+            current = found.docs if current is None else np.intersect1d(current, found.docs, assume_unique=True)
+        result = _intersection(subs)
+        if query.boost != 1.0:
+            result.scores = result.scores * query.boost
+        return result
+
     def _phrase(self, query, within=None) -> _Scored:
         """A phrase, its positions checked exactly; only among ``within`` when given."""
+        key = (query.fieldname, tuple(query.words), query.slop)
+        done = self._phrases.get(key)
+        if done is None and within is None:
+            done = self._phrases[key] = self._verified_phrase(query, None)
+        if done is not None:
+            found = done if within is None else _restrict(done, within)
+            return _Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
+        found = self._verified_phrase(query, within)
+        return _Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
+
+    def _verified_phrase(self, query, within) -> _Scored:
+        """The phrase's documents (among ``within``) with their scores, boost not applied."""
         docs, parts, plist = self._phrase_candidates(query)
         if within is not None and len(docs):
             inside = np.isin(docs, within, assume_unique=True)
@@ -335,8 +405,7 @@ class Evaluation:
             return _Scored(EMPTY_DOCS, EMPTY_SCORES)
         keep = self._verify(plist, docs, query.slop)
         docs = docs[keep]
-        scores = _tree_sum([s[keep] for s in parts])
-        return _Scored(docs, scores * query.boost if query.boost != 1.0 else scores)
+        return _Scored(docs, _tree_sum([s[keep] for s in parts]))
 
     def _phrase_candidates(self, query):
         """Docs holding every word of a phrase, each word's scores there, postings."""
@@ -372,6 +441,14 @@ def _intersection(subs: list[_Scored]) -> _Scored:
         if len(docs):
             scores += s.scores[np.searchsorted(s.docs, docs)]
     return _Scored(docs, scores)
+
+
+def _restrict(result: _Scored, within) -> _Scored:
+    """The part of ``result`` among ``within`` (sorted docnums)."""
+    if not len(result.docs) or not len(within):
+        return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+    inside = np.isin(result.docs, within, assume_unique=True)
+    return _Scored(result.docs[inside], result.scores[inside])
 
 
 def _union(subs: list[_Scored]) -> _Scored:

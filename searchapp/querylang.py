@@ -28,8 +28,13 @@ FIELD_ALIASES = {
     "year": "year",
     "nam": "year",
 }
+# Longer query text is cut (the web layer cuts the parameter to this same length):
+# nobody types more, and it bounds the work of one request.
 MAX_QUERY_CHARS = 1000
+# Required items (words, phrases, OR groups) and excluded ones, at most each.
 MAX_ITEMS = 64
+# Alternatives of one OR group, at most: each is evaluated on its own.
+MAX_ALTERNATIVES = 16
 
 _TOKEN_RE = re.compile(
     r"""(?P<neg>-)?(?:(?P<field>[^\W\d_]+):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|(?P<quote>")""",
@@ -101,11 +106,13 @@ def parse_query(text: str) -> ParsedQuery:
             pending_or = bool(parsed.items)
             continue
         if match.group("neg"):
-            if len(parsed.excluded) < MAX_ITEMS:
+            # Excluding a thing twice is excluding it once (and costs once).
+            if len(parsed.excluded) < MAX_ITEMS and clause not in parsed.excluded:
                 parsed.excluded.append(clause)
             continue
         if pending_or:
-            parsed.items[-1].append(clause)
+            if len(parsed.items[-1]) < MAX_ALTERNATIVES and clause not in parsed.items[-1]:
+                parsed.items[-1].append(clause)
         elif len(parsed.items) < MAX_ITEMS:
             parsed.items.append([clause])
         pending_or = False

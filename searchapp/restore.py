@@ -31,6 +31,10 @@ from searchapp.text import fold, has_diacritics, syllable_key
 
 # Accented forms considered per folded syllable, the most frequent first.
 MAX_FORMS = 12
+# Syllables read together by the path search, at most: each costs up to
+# MAX_FORMS ** 3 steps, so past this a pasted wall of text keeps the most
+# frequent form of each further syllable instead.
+MAX_SEQUENCE = 24
 # How many articles of a syllable it takes before its pairs are trusted as
 # much as the next syllable's own frequency.
 SMOOTHING = 2.0
@@ -74,6 +78,9 @@ class Restorer:
         """
         if not typed:
             return []
+        if len(typed) > MAX_SEQUENCE:
+            rest = [self._options(t)[0] for t in typed[MAX_SEQUENCE:]]
+            return self.restore(typed[:MAX_SEQUENCE], reader, docs_of) + rest
         lattice = [self._options(t) for t in typed]
         if all(len(options) == 1 for options in lattice):
             return [options[0] for options in lattice]

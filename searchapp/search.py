@@ -50,6 +50,12 @@ FACET_LIMIT = 30
 MAX_PAGE = 1000
 # Same-story articles listed under one hit, at most.
 MAX_SIMILAR = 20
+# Seconds of one search after which its extras (near misses, did-you-mean) are
+# left out and named in ``skipped``; the results themselves are always given.
+BUDGET_SECONDS = 1.0
+# Near misses ("every concept but one") only for queries of at most this many
+# concepts: each concept is then evaluated over the whole index on its own.
+NEAR_MISS_CONCEPTS = 8
 # Candidates re-scored by query coverage.
 RERANK_DEPTH = 100
 # Reopening when a commit removed the files of the generation just opened.
@@ -125,6 +131,8 @@ class SearchResult:
     # What the filters asked that could not be done as asked: an unknown value
     # (left out of the search) or a reversed date range (swapped).
     notices: list[dict[str, str]] = field(default_factory=list)
+    # Extras left out because the search had used its time budget ("partial", "suggestion").
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def restored(self) -> bool:
@@ -159,6 +167,7 @@ class SearchResult:
             "undated": self.undated,
             "filters": self.filters,
             "notices": self.notices,
+            "skipped": self.skipped,
         }
 
 
@@ -512,6 +521,8 @@ class Searcher:
         :raises IndexMissing: there is no index.
         """
         started = time.perf_counter()
+        deadline = started + BUDGET_SECONDS
+        skipped: list[str] = []
         per_page = self._per_page(per_page)
         page = _positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
@@ -532,12 +543,20 @@ class Searcher:
             hits.append(hit)
         partial = []
         if page == 1 and total < per_page:
-            partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
+            if time.perf_counter() < deadline:
+                partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
+            else:
+                skipped.append("partial")
         order = iteration_order(inserted, matched, allowed, filters.active, gen.columns.size)
         facets = self._facets(gen, matched, keep, order, filters, notices)
         timeline = _timeline(gen.columns.date_array, allowed)
         interp = plan.interpretation
-        suggestion = self._suggestion(gen, searcher, interp) if interp.parsed.items else None
+        suggestion = None
+        if interp.parsed.items:
+            if time.perf_counter() < deadline:
+                suggestion = self._suggestion(gen, searcher, interp, deadline)
+            else:
+                skipped.append("suggestion")
         return SearchResult(
             query=query,
             total=total,
@@ -558,6 +577,7 @@ class Searcher:
             entries=_entries(gen.columns, allowed) if group else total,
             undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
             notices=notices,
+            skipped=skipped,
         )
 
     def iter_hits(
@@ -704,10 +724,10 @@ class Searcher:
                 docs = docs[~np.isin(docs, excluded, assume_unique=True)]
         return docs, inserted
 
-    def _suggestion(self, gen: _Generation, searcher, interp: Interpretation) -> str | None:
-        """A spelling fix that finds articles, or ``None``."""
-        text = suggest.suggest(interp, searcher.reader(), gen.restorer(searcher))
-        if text is None:
+    def _suggestion(self, gen: _Generation, searcher, interp: Interpretation, deadline: float | None = None):
+        """A spelling fix that finds articles, or ``None`` (also when ``deadline`` passes first)."""
+        text = suggest.suggest(interp, searcher.reader(), gen.restorer(searcher), deadline)
+        if text is None or (deadline is not None and time.perf_counter() > deadline):
             return None
         plan = self._plan(gen, searcher, text, exact=False)
         return text if len(self._matching(plan)[0]) else None
@@ -715,7 +735,7 @@ class Searcher:
     def _near_misses(self, gen: _Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
         """The best articles that hold every concept but one, each with what it lacks."""
         concepts = plan.interpretation.concepts
-        if len(concepts) < 2 or limit <= 0:
+        if not 2 <= len(concepts) <= NEAR_MISS_CONCEPTS or limit <= 0:
             return []
         run = plan.run
         held = [run.evaluate(q).docs for q in plan.concept_queries]

@@ -45,6 +45,7 @@ from searchapp import metadata
 from searchapp.autocomplete import CompletionCache, Completions
 from searchapp.config import Config, load_config
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
+from searchapp.querylang import MAX_QUERY_CHARS
 from searchapp.search import (
     MAX_PAGE,
     PARAMETER_NAMES,
@@ -58,8 +59,6 @@ from searchapp.search import (
 from searchapp.search import UNDATED as UNDATED_YEAR
 from searchapp.text import fold, nfc
 
-# Longer queries are cut here: nobody types more, and it bounds the work per request.
-MAX_QUERY_CHARS = 1000
 # A filter parameter may repeat this often, each value up to this long.
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200

@@ -42,7 +42,7 @@ def test_reindex_search_stats(runner, project):
     data = json.loads(result.output)
     assert set(data) == {
         *("ok", "query", "total", "page", "per_page", "pages", "took_ms", "interpreted", "concepts"),
-        *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices"),
+        *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices", "skipped"),
     }
     assert data["hits"][0]["id"] == "a" and "<mark>" in data["hits"][0]["snippet"]
     assert "Articles: 1" in run(runner, config, "stats").output

@@ -2,22 +2,25 @@
 
 Property tests (hypothesis) over the query parser, the three analyzers, the
 searcher and ``/api/search``, plus fixed nasty examples. No timing assertions:
-the work per query is bounded by caps, and the tests check the caps hold.
+the work per query is bounded by caps, and the tests check the caps hold
+(the budget tests at the end bound time too, generously, as a safety net).
 """
 
 from __future__ import annotations
 
 import math
+import time
 import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from searchapp import web
+from searchapp import evaluation, restore, suggest, web
+from searchapp import search as search_module
 from searchapp.analysis import fold_analyzer, syllable_analyzer, word_analyzer
 from searchapp.errors import QueryError
-from searchapp.querylang import FIELD_ALIASES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
+from searchapp.querylang import FIELD_ALIASES, MAX_ALTERNATIVES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
 from searchapp.search import Searcher
 from searchapp.text import SYLLABLE_RE, fold, syllable_key
 
@@ -134,7 +137,8 @@ def test_parser_caps_the_work_of_huge_queries():
     long = parse_query("x" * 10_000)
     assert len(long.items) == 1 and len(long.items[0]) == 1
     assert len(long.items[0][0].text) == MAX_QUERY_CHARS
-    assert len(parse_query("-x " * 3_000).excluded) == MAX_ITEMS
+    assert len(parse_query(" ".join(f"-x{i}" for i in range(3_000))).excluded) == MAX_ITEMS
+    assert len(parse_query("-x " * 3_000).excluded) == 1  # the same exclusion once
     alternatives = parse_query("x OR " * 3_000).items
     assert len(alternatives) == 1 and len(alternatives[0]) <= MAX_QUERY_CHARS // len("x OR ") + 1
     assert len(parse_query("partner:JP " * 1_000).filters["partner"]) <= MAX_QUERY_CHARS // len("partner:JP ") + 1
@@ -328,3 +332,145 @@ def test_api_caps_the_query_it_searches(client):
     for name in ("page", "per_page"):
         huge = _check_api(client.get("/api/search", query_string={"q": "x", name: "9" * 50}))
         assert not huge["ok"]
+
+
+# -- budgets: what one request may cost -----------------------------------------------------
+#
+# Each test sends a query that took seconds (up to a minute on a large index)
+# before its cap existed, checks that the answer is an ordinary one, and checks
+# the cap itself through a counter. The time bounds are only safety nets.
+
+SAFETY_SECONDS = 5.0
+_LETTERS = "bcdghklmnpqrstvx"
+_VOWELS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+
+
+def _unknown_syllables(count: int, accented: bool) -> str:
+    """``count`` distinct syllables no article holds, each worth a spelling look-up."""
+    vowels = _VOWELS if accented else "aeiouy"
+    out = []
+    for i in range(count):
+        a, b, c = i % len(_LETTERS), (i // len(_LETTERS)) % len(vowels), i // (len(_LETTERS) * len(vowels))
+        out.append(_LETTERS[a] + vowels[b] + "qz"[c % 2] + "w" * (1 + c // 2))
+    return " ".join(out)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """``counted(module, name)`` wraps a function and returns the list of its calls' arguments."""
+
+    def wrap(owner, name):
+        calls = []
+        real = getattr(owner, name)
+
+        def spy(*args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, spy)
+        return calls
+
+    return wrap
+
+
+def _timed_api(client, query_string):
+    started = time.monotonic()
+    response = client.get("/api/search", query_string=query_string)
+    took = time.monotonic() - started
+    data = _check_api(response)
+    assert data["ok"], data
+    assert took < SAFETY_SECONDS, f"{took:.1f} s"
+    return data
+
+
+@pytest.mark.parametrize("accented", [True, False], ids=["accented", "plain"])
+def test_a_wall_of_unknown_syllables_makes_few_spelling_look_ups(client, counted, accented):
+    text = _unknown_syllables(500, accented)
+    assert len(text) > 1000
+    lookups = counted(suggest, "_correct")
+    data = _timed_api(client, {"q": text})
+    assert data["total"] == 0
+    assert 0 < len(lookups) <= suggest.MAX_LOOKUPS
+
+
+def test_restoration_reads_a_bounded_run_of_syllables(searcher, counted):
+    paths = counted(restore, "_viterbi")
+    started = time.monotonic()
+    result = searcher.search(" ".join(["bien dong hop tac kinh te"] * 40))
+    assert time.monotonic() - started < SAFETY_SECONDS
+    assert paths and max(len(lattice) for lattice, *_ in paths) <= restore.MAX_SEQUENCE
+    assert result.interpreted.startswith("Biển Đông hợp tác kinh tế")
+
+
+def test_200_or_terms_keep_a_bounded_number_of_alternatives(client):
+    words = ["ASEAN", "Nhật", "Lào", "Mỹ", "Pháp", "Nga", "Đức", "Úc", "Ấn", "Hàn"]
+    text = " OR ".join(f"{words[i % len(words)]}{i}" for i in range(200))
+    alternatives = parse_query(text).items
+    assert len(alternatives) == 1 and len(alternatives[0]) == MAX_ALTERNATIVES
+    data = _timed_api(client, {"q": text})
+    assert len(data["concepts"]) == 1
+
+
+def test_one_phrase_asked_300_times_is_verified_as_often_as_once(searcher, counted):
+    once = counted(evaluation.Evaluation, "_verified_phrase")
+    searcher.search('"quan hệ đối tác chiến lược"')
+    single = len(once)
+    once.clear()
+    started = time.monotonic()
+    result = searcher.search('"quan hệ đối tác chiến lược" ' * 300)
+    assert time.monotonic() - started < SAFETY_SECONDS
+    assert result.total > 0
+    assert len(once) <= single
+
+
+def test_300_distinct_phrases_are_a_normal_answer(client):
+    text = " ".join(f'"Việt Nam {i}"' for i in range(300))
+    data = _timed_api(client, {"q": text})
+    assert len(data["concepts"]) <= MAX_ITEMS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["*" * 1000, " ".join(["a*"] * 400), "?" * 999, " ".join(["*ng?"] * 200), "%" * 1000, "_" * 1000],
+    ids=["stars", "prefixes", "questions", "patterns", "percents", "underscores"],
+)
+def test_wildcard_like_walls_are_plain_text(client, text):
+    _timed_api(client, {"q": text})
+
+
+def test_many_filters_in_the_box_and_the_url(client):
+    typed = (f"partner:{c} topic:{c} year:{2000 + i}" for i, c in enumerate(["JP", "US", "CN"] * 30))
+    text = "Biển Đông " + " ".join(typed)
+    params = [("q", text)] + [("partner", p) for p in ["JP", "US", "CN", "KR", "FR"] * 4]
+    params += [("topic", f"t{i}") for i in range(20)] + [("year", str(2000 + i)) for i in range(20)]
+    _timed_api(client, params)
+
+
+def test_past_the_time_budget_the_extras_are_skipped_and_named(client, monkeypatch):
+    # A typo that finds nothing would get near misses and a did-you-mean.
+    normal = _timed_api(client, {"q": "Biển Đông ASEN"})
+    assert normal["skipped"] == []
+    monkeypatch.setattr(search_module, "BUDGET_SECONDS", 0.0)
+    late = _timed_api(client, {"q": "Biển Đông ASEN"})
+    assert late["total"] == normal["total"] and late["hits"] == normal["hits"]
+    assert late["skipped"] == (["partial"] if normal["total"] < normal["per_page"] else []) + ["suggestion"]
+    assert late["partial"] == [] and late["suggestion"] is None
+
+
+def test_near_misses_only_for_a_few_concepts(searcher, monkeypatch):
+    query = "Biển Đông zzqqxx"
+    assert searcher.search(query).partial
+    monkeypatch.setattr(search_module, "NEAR_MISS_CONCEPTS", 1)
+    assert searcher.search(query).partial == []
+
+
+@pytest.mark.parametrize(
+    "path, extra", [("/export", {"format": "csv"}), ("/export", {"format": "jsonl"}), ("/feed.atom", {})]
+)
+def test_exports_and_feeds_interpret_the_query_once_however_many_chunks(client, counted, monkeypatch, path, extra):
+    monkeypatch.setattr(web, "EXPORT_PAGE", 1)  # a chunk per row
+    plans = counted(Searcher, "_plan")
+    response = client.get(path, query_string={"q": "Việt Nam", **extra})
+    body = response.get_data()
+    assert response.status_code == 200 and body
+    assert len(plans) == 1

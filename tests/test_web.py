@@ -16,7 +16,7 @@ from searchapp.web import create_app, format_date, format_number, format_seconds
 
 API_KEYS = [
     *("ok", "query", "total", "page", "per_page", "took_ms", "pages", "interpreted", "concepts"),
-    *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices"),
+    *("hits", "partial", "facets", "suggestion", "timeline", "undated", "filters", "notices", "skipped"),
 ]
 HIT_KEYS = {"id", "title", "date", "source", "url", "partners", "mentioned", "topics", "score", "snippet", "similar"}
 HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
