@@ -123,6 +123,8 @@ def test_first_build_shows_counts_rate_and_time_left(tmp_path):
     assert any(re.fullmatch(r"\d\d:\d\d<\d\d:\d\d, +[\d.]+(article/s|s/article)", t) for t in times), times
     # No estimate on a first build: the reading stage counts, without a total.
     assert re.search(r"^Reading: 40 articles \[\d\d:\d\d, ", output.replace("\r", "\n"), re.M), output
+    # The commit has no count, but says what it is doing.
+    assert "Writing the index…" in lines(output)
     # The bars are cleared; the summary is the last thing on the screen.
     assert lines(output)[-1].startswith("Full rebuild: added 40, updated 0, deleted 0, unchanged 0, failed 0 in ")
 
