@@ -209,6 +209,8 @@ def _check_compound(path: Path) -> None:
     if len(head) < _HEADER.size or not head.strip(b"\0"):
         raise IndexDamaged(str(path), f"is empty or zeroed ({size:,} bytes)")
     start, length = _HEADER.unpack(head)
+    if start < _HEADER.size or length <= 0:
+        raise IndexDamaged(str(path), "has a header that is not a segment's (overwritten?)")
     end = start + length
     if end != size:
         kind = "cut short" if end > size else "longer than it should be"

@@ -27,9 +27,12 @@ def before_reindex(index_path: Path, full: bool) -> tuple[Path | None, list[str]
     """
     notes: list[str] = []
     live = _sound_live(index_path, notes)
-    removed = store.discard_leftovers(index_path, live)
-    if any(name.startswith("gen-") for name in removed):
-        notes.append(f"removed generations left by an interrupted reindex: {', '.join(removed)}")
+    # Only a generation without its manifest is worth a word: the one that was
+    # live before the last swap is removed too, as a matter of course.
+    half_built = sorted(p.name for p in index_path.glob("gen-*") if p != live and not (p / store.MANIFEST).exists())
+    store.discard_leftovers(index_path, live)
+    if half_built:
+        notes.append(f"removed half-built generations left by an interrupted reindex: {', '.join(half_built)}")
     cache_note = segcache.discard_if_damaged(index_path)
     if cache_note:
         notes.append(cache_note)
