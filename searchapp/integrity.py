@@ -27,8 +27,10 @@ import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.automata.fst import FileVersionError
 from whoosh.filedb.compound import CompoundStorage
-from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filestore import FileStorage, StorageError
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import TOC
 
@@ -52,6 +54,9 @@ UNREADABLE = (
     struct.error,
     pickle.UnpicklingError,
     whoosh_index.IndexError,
+    FileFormatError,
+    FileVersionError,
+    StorageError,
 )
 # A compound segment file starts with the offset (signed 64-bit) and length
 # (signed 32-bit, both big-endian) of its directory, which is written last:

@@ -447,8 +447,10 @@ class Searcher:
             except _Outdated:
                 continue  # a commit removed the files just listed: read the new ones
             except integrity.UNREADABLE as exc:
-                # Files that passed the checks and still cannot be read.
-                raise IndexDamaged(str(self.config.index_path), f"cannot be read ({exc.__class__.__name__})") from exc
+                # Files that passed the checks and still cannot be read
+                # (overwritten inside: Whoosh keeps no checksums).
+                where = store.live_generation(self.config.index_path) or self.config.index_path
+                raise IndexDamaged(str(where), f"cannot be read ({exc.__class__.__name__})") from exc
         raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
     def _stale(self, gen: _Generation) -> bool:

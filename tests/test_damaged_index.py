@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -72,6 +73,16 @@ def zeroed(config) -> str:
     return path.name
 
 
+def zeroed_inside(config) -> str:
+    """Header and directory intact, every part between them zeroed: only reading tells."""
+    path = segment(config)
+    with path.open("r+b") as fh:
+        directory = struct.unpack("!q", fh.read(8))[0]
+        fh.seek(12)
+        fh.write(bytes(directory - 12))
+    return store.live_generation(config.index_path).name
+
+
 def junk_toc(config) -> str:
     [path] = store.live_generation(config.index_path).glob("*.toc")
     path.write_bytes(os.urandom(path.stat().st_size))
@@ -83,7 +94,7 @@ def binary_current(config) -> str:
     return store.POINTER
 
 
-DAMAGE = [cut_short, deleted, zeroed, junk_toc, binary_current]
+DAMAGE = [cut_short, deleted, zeroed, zeroed_inside, junk_toc, binary_current]
 
 
 def api_search(client, query="ASEAN"):
