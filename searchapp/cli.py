@@ -329,6 +329,7 @@ def _is_loopback(host: str) -> bool:
 def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
     """Serve the search page and the JSON API."""
     from searchapp import create_app
+    from searchapp.web import warm
 
     config = obj.config
     host = host or config.host
@@ -341,8 +342,11 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
             f"refusing to listen on {host}: the page would be reachable from other machines. Add --allow-remote to do so."
         )
     app = create_app(config)
+    # A busy port is told at once, not after the warm-up.
+    _check_port_free(host, port)
+    # Warm before listening: the first user gets a warm answer, not seconds of loading.
+    warm(app)
     if debug:
-        _check_port_free(host, port)
         click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
@@ -427,7 +431,8 @@ def _listen_error(exc: OSError, host: str, port: int) -> click.ClickException:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """Flask's development server reports a busy port with its own traceback; tell first."""
+    """Tell of a busy port before loading anything (Flask's development server
+    would report it with its own traceback)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         with socket.socket(family, kind, proto) as probe:

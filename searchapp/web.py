@@ -201,6 +201,22 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+# Searches answered before the server listens: one accented and one typed
+# without marks, so the index, the accent restorer, pyvi's model, the name
+# tables and the templates are all loaded. Without them the first user
+# waited seconds for what later takes milliseconds.
+WARM_QUERIES = ("Việt Nam", "quan he viet nam")
+
+
+def warm(app: Flask) -> None:
+    """Answer :data:`WARM_QUERIES` and a completion inside ``app``, discarding
+    the answers. A missing or damaged index only makes them error pages."""
+    client = app.test_client()
+    for query in WARM_QUERIES:
+        client.get("/", query_string={"q": query})
+    client.get("/api/suggest", query_string={"q": "vi"})
+
+
 def _searcher() -> Searcher:
     return current_app.extensions["searchapp"]
 
