@@ -339,7 +339,8 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         raise click.ClickException(f"refusing to run the debugger on {host}: --debug is for 127.0.0.1 only.")
     if not _is_loopback(host) and not allow_remote:
         raise click.ClickException(
-            f"refusing to listen on {host}: the page would be reachable from other machines. Add --allow-remote to do so."
+            f"refusing to listen on {host}: the page would be reachable from other machines. "
+            "Add --allow-remote to do so."
         )
     app = create_app(config)
     # A busy port is told at once, not after the warm-up.
