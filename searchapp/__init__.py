@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from searchapp.config import Config
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """The Flask application; reads ``config.toml`` when no config is given."""
+def create_app(config: Config | None = None, serving: bool = False) -> Flask:
+    """The Flask application; reads ``config.toml`` when no config is given.
+    ``serving``: for a long-running server (a new index is warmed in the background)."""
     from searchapp.web import create_app as build
 
-    return build(config)
+    return build(config, serving=serving)

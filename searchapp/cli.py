@@ -342,7 +342,7 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
             f"refusing to listen on {host}: the page would be reachable from other machines. "
             "Add --allow-remote to do so."
         )
-    app = create_app(config)
+    app = create_app(config, serving=True)
     # A busy port is told at once, not after the warm-up.
     _check_port_free(host, port)
     # Warm before listening: the first user gets a warm answer, not seconds of loading.

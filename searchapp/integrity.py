@@ -87,6 +87,21 @@ class Snapshot:
         return True
 
 
+    def only_removed(self) -> bool:
+        """True when every file that changed is gone, none altered: what a
+        commit into the live folder does to the segments it merged away.
+        A removed file that is mapped stays readable; an altered one does not."""
+        for path, identity in self._files.items():
+            try:
+                if _identity(path) != identity:
+                    return False
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return False
+        return True
+
+
 def _identity(path: Path) -> tuple[int, int, int, int]:
     st = os.stat(path)
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns

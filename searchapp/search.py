@@ -60,6 +60,9 @@ NEAR_MISS_CONCEPTS = 8
 RERANK_DEPTH = 100
 # Reopening when a commit removed the files of the generation just opened.
 OPEN_ATTEMPTS = 3
+# How often a serving searcher looks for a newer index (one read of CURRENT
+# and a listing of the live folder); in between, requests read no files for it.
+STALE_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -413,6 +416,12 @@ class _Generation:
                 self._restorer = Restorer(searcher.reader())
         return self._restorer
 
+    def warm(self, weighting) -> None:
+        """Build what the first search would: the engine and the accent restorer."""
+        searcher = self.searcher(weighting)
+        self.engine_for(searcher, weighting)
+        self.restorer(searcher)
+
 
 class Searcher:
     """Search the index named by ``config``.
@@ -420,11 +429,18 @@ class Searcher:
     >>> Searcher(config).search("quan hệ Việt Nam Nhật Bản", partners=["JP"])  # doctest: +SKIP
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, serving: bool = False) -> None:
+        """``serving``: a long-lived server. A newer index is then looked for at
+        most once per :data:`STALE_CHECK_SECONDS`, opened and warmed in the
+        background while requests are answered from the one open, and swapped
+        in when ready. Otherwise every search sees the newest index at once."""
         self.config = config
         self.weighting = scoring.BM25F(B=config.ranking.bm25_b, K1=config.ranking.bm25_k1)
+        self.serving = serving
         self._generation: _Generation | None = None
         self._lock = threading.Lock()
+        self._checked = 0.0  # time.monotonic() of the last look for a newer index
+        self._opening: threading.Thread | None = None
 
     # -- index lifecycle ---------------------------------------------------
 
@@ -433,12 +449,41 @@ class Searcher:
         or when one of its files changed under it."""
         with self._lock:
             gen = self._generation
-            if gen is None or self._stale(gen) or not gen.snapshot.unchanged():
+            if gen is not None and self.serving and gen.snapshot.only_removed():
+                # Unchanged, or a commit merged some segments away: answer from
+                # what is open while the newer generation is opened.
+                return self._newer_in_background(gen)
+            if gen is not None and not gen.snapshot.unchanged():
                 # Dropped first: whatever happens next, no request reads the
                 # old mapping of a file that may have been cut short.
+                self._generation = gen = None
+            if gen is None or self._stale(gen):
                 self._generation = None
                 self._generation = gen = self._open_generation()
+                self._checked = time.monotonic()
             return gen
+
+    def _newer_in_background(self, gen: _Generation) -> _Generation:
+        """``gen``, after starting to open a newer generation if one is due (lock held)."""
+        now = time.monotonic()
+        if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
+            return gen
+        self._checked = now
+        if self._stale(gen):
+            self._opening = threading.Thread(target=self._open_and_swap, name="searchapp-open", daemon=True)
+            self._opening.start()
+        return gen
+
+    def _open_and_swap(self) -> None:
+        try:
+            gen = self._open_generation()
+            gen.warm(self.weighting)
+        except Exception:  # noqa: BLE001 - any failure is raised again by the next request
+            gen = None  # the next request opens it in the foreground and answers with the error
+        with self._lock:
+            self._generation = gen
+            self._opening = None
+            self._checked = time.monotonic()
 
     def _open_generation(self) -> _Generation:
         for _ in range(OPEN_ATTEMPTS):

@@ -168,10 +168,12 @@ class NormalizedRequest(Request):
         return ImmutableMultiDict([(nfc(k), nfc(v)) for k, v in raw.items(multi=True)])
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: Config | None = None, serving: bool = False) -> Flask:
     """Build the Flask application around one shared :class:`Searcher`.
 
     :param config: the configuration; ``None`` reads ``config.toml`` (or ``$SEARCHAPP_CONFIG``).
+    :param serving: for a long-running server: a new index is opened and warmed
+        in the background and swapped in when ready (see :class:`Searcher`).
     :raises ConfigError: the configuration file is missing or invalid.
     """
     config = config if config is not None else load_config()
@@ -187,7 +189,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Opened once; the searcher notices a reindex on its own.
-    app.extensions["searchapp"] = Searcher(config)
+    app.extensions["searchapp"] = Searcher(config, serving=serving)
     app.extensions["searchapp.completions"] = CompletionCache()
     app.register_blueprint(bp)
     app.add_template_filter(format_date, "vn_date")

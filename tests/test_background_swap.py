@@ -1,0 +1,55 @@
+"""A serving searcher opens a new index in the background and swaps it in warm."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from conftest import build_index
+
+from searchapp.indexer import reindex
+from searchapp.search import STALE_CHECK_SECONDS, Searcher
+
+
+def _write(corpus, key, title):
+    record = {"id": key, "title": title, "body": f"{title}. Hai bên bàn về hợp tác.", "date": "2024-01-01"}
+    (corpus / f"{key}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+def _ids(searcher, query):
+    return {h.id for h in searcher.search(query).hits}
+
+
+def test_new_index_is_swapped_in_warm_while_the_old_one_answers(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản")
+    config = build_index(tmp_path, corpus)
+    searcher = Searcher(config, serving=True)
+    assert _ids(searcher, "Nhật Bản") == {"a"}
+    first = searcher._generation
+
+    _write(corpus, "b", "Nhật Bản và Hàn Quốc")
+    reindex(config)
+    # Within the check interval the open generation answers; after it, a
+    # newer one is being opened while requests are still answered.
+    deadline = time.monotonic() + 30
+    while searcher._generation is first and time.monotonic() < deadline:
+        assert _ids(searcher, "Nhật Bản") in ({"a"}, {"a", "b"})
+        time.sleep(STALE_CHECK_SECONDS / 4)
+    swapped = searcher._generation
+    assert swapped is not None and swapped is not first
+    assert swapped._restorer is not None and swapped.engine is not None  # warmed before the swap
+    assert _ids(searcher, "Nhật Bản") == {"a", "b"}
+
+
+def test_without_serving_every_search_sees_the_newest_index(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản")
+    config = build_index(tmp_path, corpus)
+    searcher = Searcher(config)
+    assert _ids(searcher, "Nhật Bản") == {"a"}
+    _write(corpus, "b", "Nhật Bản và Hàn Quốc")
+    reindex(config)
+    assert _ids(searcher, "Nhật Bản") == {"a", "b"}
