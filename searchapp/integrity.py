@@ -86,7 +86,6 @@ class Snapshot:
                 return False
         return True
 
-
     def only_removed(self) -> bool:
         """True when every file that changed is gone, none altered: what a
         commit into the live folder does to the segments it merged away.
