@@ -24,6 +24,7 @@ Key = tuple[str, ...]
 COMPASS = frozenset({"đông", "tây", "nam", "bắc"})
 
 
+@cache
 def _data(name: str) -> dict:
     return tomllib.loads((files("searchapp") / "data" / name).read_text(encoding="utf-8"))
 
