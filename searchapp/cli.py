@@ -325,8 +325,13 @@ def _is_loopback(host: str) -> bool:
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger. Never in production.")
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
 @click.option("--threads", type=click.IntRange(min=1), help="Worker threads of the server (default from config: 8).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Server processes (default from config: 1); one per CPU core uses every core.",
+)
 @click.pass_obj
-def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
+def serve(obj: _Context, host, port, debug, allow_remote, threads, workers) -> None:
     """Serve the search page and the JSON API."""
     from searchapp import create_app
     from searchapp.web import warm
@@ -350,6 +355,10 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
     if debug:
         click.echo(f"Serving searchapp on http://{host}:{port}/ (Ctrl+C to stop)")
         app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    workers = workers or config.workers
+    if workers > 1:
+        _serve_workers(app, config, host, port, workers, threads or config.threads)
         return
     import waitress
 
@@ -378,6 +387,17 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads) -> None:
         _server=listening_server,
         _quiet=True,
     )
+
+
+def _serve_workers(app, config, host: str, port: int, workers: int, threads: int) -> None:
+    from searchapp import workers as gunicorn_workers
+
+    def ready() -> None:
+        click.echo(f"Serving searchapp on http://{host}:{port}/ with {workers} processes (Ctrl+C to stop)")
+
+    gunicorn_workers.own_address(app, host, port)
+    _fit_open_files(config.connection_limit * workers)
+    gunicorn_workers.serve(app, gunicorn_workers.options(config, host, port, workers, threads, ready))
 
 
 def server_settings(config, threads: int | None = None) -> dict:

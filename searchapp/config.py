@@ -48,6 +48,8 @@ class Config:
     # OpenSearch; None means the address the server itself listens on. Never the request's Host header.
     base_url: str | None = None
     # The production server's limits (waitress); config.toml says why each value.
+    # Processes that answer requests; more than one runs them under gunicorn.
+    workers: int = 1
     threads: int = 8
     connection_limit: int = 1000
     channel_timeout: int = 30
@@ -80,6 +82,7 @@ _KEYS: dict[tuple[str, str], tuple[str, type]] = {
     ("server", "host"): ("host", str),
     ("server", "port"): ("port", int),
     ("server", "base_url"): ("base_url", str),
+    ("server", "workers"): ("workers", int),
     ("server", "threads"): ("threads", int),
     ("server", "connection_limit"): ("connection_limit", int),
     ("server", "channel_timeout"): ("channel_timeout", int),
@@ -169,7 +172,7 @@ def _check_ranges(values: dict[str, Any]) -> None:
         raise ConfigError(f"server.port must be between 1 and 65535, got {port}")
     if values.get("max_file_mb", 1.0) <= 0:
         raise ConfigError("corpus.max_file_mb must be more than 0")
-    for key in ("threads", "connection_limit", "channel_timeout", "cleanup_interval"):
+    for key in ("workers", "threads", "connection_limit", "channel_timeout", "cleanup_interval"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"server.{key} must be at least 1")
     for key in ("per_page", "max_per_page", "snippet_chars"):

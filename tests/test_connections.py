@@ -62,7 +62,7 @@ def running_server(config_file: str):
             except OSError:
                 time.sleep(0.2)
         assert _search(port, timeout=30) == 200  # warm: the index is open
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -106,7 +106,7 @@ def test_the_settings_are_chosen_and_waitress_takes_them(sample_config, tmp_path
 
 
 def test_150_idle_connections_do_not_keep_a_request_out(sample_config, tmp_path):
-    with running_server(_config(tmp_path, sample_config)) as port:
+    with running_server(_config(tmp_path, sample_config)) as (port, _pid):
         idle = _idle_sockets(port, 150)
         try:
             started = time.monotonic()
@@ -119,7 +119,7 @@ def test_150_idle_connections_do_not_keep_a_request_out(sample_config, tmp_path)
 
 def test_past_the_limit_idle_connections_are_closed_and_the_request_served(sample_config, tmp_path):
     config = _config(tmp_path, sample_config, connection_limit=20, channel_timeout=2, cleanup_interval=1)
-    with running_server(config) as port:
+    with running_server(config) as (port, _pid):
         idle = _idle_sockets(port, 30)  # the limit is reached; the rest wait in the listen queue
         try:
             started = time.monotonic()
