@@ -1,8 +1,8 @@
 """A bounded load test: concurrent clients against the production server, on loopback.
 
-    python bench/load.py [--config config.toml] [--clients 8] [--seconds 60]
+    python bench/load.py [--config config.toml] [--clients 8] [--seconds 60] [--workers 1]
 
-Starts ``searchapp serve`` (waitress) on a free 127.0.0.1 port for the given
+Starts ``searchapp serve`` (waitress; gunicorn with ``--workers`` above 1) on a free 127.0.0.1 port for the given
 config, whose index must exist, sends the benchmark query mix from ``--clients``
 threads for ``--seconds`` seconds, then stops the server and prints requests,
 throughput, errors, latency percentiles and the server's memory. The mix is
@@ -43,7 +43,7 @@ def corpus_records(config) -> list[dict]:
     return records
 
 
-def run(config_path: Path, clients: int, seconds: float) -> dict:
+def run(config_path: Path, clients: int, seconds: float, workers: int = 1) -> dict:
     """Serve ``config_path``, load it, stop it: the figures of :func:`run.run_load`."""
     import queries
     from run import Server, run_load
@@ -55,7 +55,7 @@ def run(config_path: Path, clients: int, seconds: float) -> dict:
     total = Searcher(config).doc_count()  # raises IndexMissing with the fix when there is no index
     mix = queries.build_mix(corpus_records(config))
     with tempfile.TemporaryDirectory(prefix="searchapp-load-") as scratch:
-        server = Server(config_path, Path(scratch) / "server.log")
+        server = Server(config_path, Path(scratch) / "server.log", workers)
         try:
             server.wait_ready()
             figures = run_load(server, mix, seconds, clients)
@@ -64,7 +64,7 @@ def run(config_path: Path, clients: int, seconds: float) -> dict:
             raise
         finally:
             server.stop()
-    return {**figures, "articles": total, "queries": len(mix)}
+    return {**figures, "articles": total, "queries": len(mix), "workers": workers}
 
 
 def render(figures: dict, config_path: Path) -> str:
@@ -78,6 +78,11 @@ def render(figures: dict, config_path: Path) -> str:
         ("server RSS after (peak)", f"{figures['rss_mb']:,.0f} MB ({figures['hwm_mb']:,.0f} MB)"),
         ("of which its own memory (RssAnon)", f"{figures['anon_mb']:,.0f} MB"),
     ]
+    if figures["worker_anon_mb"]:
+        own = " / ".join(f"{mb:,.0f}" for mb in figures["worker_anon_mb"])
+        rows.insert(2, ("server processes", f"{figures['workers']} workers and their master"))
+        rows.append(("each worker's own memory (RssAnon)", f"{own} MB"))
+        rows.append(("all processes, shared pages split (PSS)", f"{figures['tree_pss_mb']:,.0f} MB"))
     return "| load | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 
@@ -86,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO / "config.toml", help="config of the index to serve")
     parser.add_argument("--clients", type=int, default=8, help=f"concurrent clients ({MIN_CLIENTS}-{MAX_CLIENTS})")
     parser.add_argument("--seconds", type=float, default=60.0, help=f"duration (at most {MAX_SECONDS:g})")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args(argv)
     if not MIN_CLIENTS <= args.clients <= MAX_CLIENTS:
         parser.error(f"--clients must be between {MIN_CLIENTS} and {MAX_CLIENTS}")
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     from searchapp.errors import IndexMissing
 
     try:
-        figures = run(args.config.resolve(), args.clients, args.seconds)
+        figures = run(args.config.resolve(), args.clients, args.seconds, max(1, args.workers))
     except IndexMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

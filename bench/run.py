@@ -324,12 +324,13 @@ def free_port() -> int:
 class Server:
     """``python -m searchapp serve`` in a child process."""
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    def __init__(self, config_path: Path, log_path: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._log = log_path.open("w")
+        serve = ["serve", "--port", str(self.port), "--workers", str(workers)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "searchapp", "--config", str(config_path), "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "searchapp", "--config", str(config_path), *serve],
             cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -431,6 +432,10 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
     # Index pages the kernel mapped in from disk count in RSS but are shared,
     # reclaimable page cache; the process's own memory is RssAnon.
     anon = _proc_kb(server.process.pid, "status", "RssAnon:") / 1024
+    # With several workers the serve process is their master: each worker's own
+    # memory, and the whole tree's with shared pages split between them.
+    workers = _children(server.process.pid)
+    worker_anon = [_proc_kb(pid, "status", "RssAnon:") / 1024 for pid in workers]
     summary = latency_summary(latencies)
     return {
         "clients": clients,
@@ -444,6 +449,8 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
         "rss_mb": rss,
         "hwm_mb": hwm,
         "anon_mb": anon,
+        "worker_anon_mb": worker_anon,
+        "tree_pss_mb": tree_pss_kb(server.process.pid) / 1024,
     }
 
 
