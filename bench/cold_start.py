@@ -1,0 +1,122 @@
+"""Cold start: the first answers after ``serve`` starts and after a reindex.
+
+    python bench/cold_start.py [--corpus FOLDER] [--workers 1]
+
+Copies the corpus folder (default: the bundled sample corpus) into a
+temporary folder, indexes it, starts ``searchapp serve`` on a free loopback
+port and measures:
+
+- how long ``serve`` takes to listen, and the first answer after it listens,
+  against the median of warm answers;
+- after one article is added and ``reindex`` has run (the server keeps
+  serving), the first answer and the slowest of the next ones, until the new
+  article is found.
+
+Everything runs on 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+QUERY = "bien dong"
+SWAP_LIMIT = 60.0
+WARM_REPEATS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _searchapp(config: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "searchapp", "--config", str(config), *args]
+    if kwargs.pop("background", False):
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+    return subprocess.run(command, capture_output=True, text=True, check=True, **kwargs)
+
+
+def _ask(port: int) -> tuple[float, int]:
+    """Seconds for one search, and its total."""
+    url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode({"q": QUERY})
+    began = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        total = json.loads(response.read())["total"]
+    return time.perf_counter() - began, total
+
+
+def measure(corpus: Path, workers: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="searchapp-cold-") as scratch:
+        folder = Path(scratch)
+        shutil.copytree(corpus, folder / "corpus")
+        config = folder / "config.toml"
+        config.write_text('[corpus]\npath = "corpus"\n[index]\npath = "index"\n', encoding="utf-8")
+        _searchapp(config, "reindex")
+        port = _free_port()
+        began = time.perf_counter()
+        server = _searchapp(config, "serve", "--port", str(port), "--workers", str(workers), background=True)
+        try:
+            server.stdout.readline()  # "Serving searchapp on …": listening
+            listening = time.perf_counter() - began
+            first, total = _ask(port)
+            warm = statistics.median(_ask(port)[0] for _ in range(WARM_REPEATS))
+            (folder / "corpus" / "cold-start-added.txt").write_text(
+                "Biển Đông trong hội đàm mới\n\nHai bên trao đổi về tình hình Biển Đông.\n", encoding="utf-8"
+            )
+            _searchapp(config, "reindex")
+            after: list[float] = []
+            deadline = time.monotonic() + SWAP_LIMIT
+            while time.monotonic() < deadline:
+                seconds, now = _ask(port)
+                after.append(seconds)
+                if now > total:
+                    break
+                time.sleep(0.05)
+            swapped = now > total
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {
+        "listening_s": listening,
+        "first_ms": first * 1000,
+        "warm_ms": warm * 1000,
+        "after_reindex_first_ms": after[0] * 1000,
+        "after_reindex_max_ms": max(after) * 1000,
+        "answers_until_new": len(after),
+        "swapped": swapped,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus", help="corpus folder to copy and index")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    args = parser.parse_args(argv)
+    f = measure(args.corpus.resolve(), max(1, args.workers))
+    print(f"serve listening after {f['listening_s']:.2f} s (the warm-up included)")
+    print(f"first answer after listening {f['first_ms']:.0f} ms; warm median {f['warm_ms']:.0f} ms")
+    print(
+        f"after a reindex: first answer {f['after_reindex_first_ms']:.0f} ms, slowest "
+        f"{f['after_reindex_max_ms']:.0f} ms over {f['answers_until_new']} answers until the new article was found"
+    )
+    if not f["swapped"]:
+        print(f"FAILED: the new article was not found within {SWAP_LIMIT:.0f} s", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
