@@ -36,7 +36,7 @@ from searchapp.text import nfc
 SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".jsonl.gz")
 FIELDS = ("id", "title", "body", "date", "source", "url", "category", "partners", "topics")
 # Bump when extraction rules change so that a reindex refreshes every article.
-EXTRACTION_RULES = "5"
+EXTRACTION_RULES = "6"
 # The data files that metadata extraction reads (searchapp/data/).
 EXTRACTION_DATA = ("gazetteer.toml", "sources.toml", "topics.toml")
 # Bytes read from one file, and decompressed from a .gz, before it is reported

@@ -679,11 +679,17 @@ _TOPIC_BODY_CAP = 3
 # strongest one are side remarks, and no article is about more than a few.
 _TOPIC_LEAD_SYLLABLES = 100
 _TOPIC_LEAD_FACTOR = 2
-_TOPIC_MIN_RATIO = 2.0
+_TOPIC_MIN_RATIO = 2.2
 _TOPIC_STRONG = 2.0
 _TOPIC_BODY_STRONG_HITS = 10
 _TOPIC_RELATIVE = 0.4
 _TOPIC_MAX = 3
+# A topic marked ``pair`` in the taxonomy (bilateral relations) is often told
+# through the two parties rather than through diplomatic words. When the
+# article is mainly about two parties (two main partners, or one and Vietnam
+# named in the title or lead, one of them named in the title), that topic
+# needs only this share of the usual evidence and no strong phrase.
+_TOPIC_PAIR_RATIO = 1.5
 
 
 @dataclass(frozen=True)
@@ -694,6 +700,7 @@ class _Topic:
     description: str
     threshold: float
     phrases: dict[tuple[str, ...], float]
+    pair: bool = False
 
 
 def _analyze(text: str) -> list[str]:
@@ -711,15 +718,21 @@ def _topics() -> tuple[_Topic, ...]:
         topics.append(
             _Topic(
                 entry["slug"], entry["label"], entry["label_en"], entry["description"],
-                float(entry["threshold"]), phrases,
+                float(entry["threshold"]), phrases, bool(entry.get("pair", False)),
             )
         )
     return tuple(topics)
 
 
 @cache
+def _topic_blockers() -> frozenset[tuple[str, ...]]:
+    """Phrases weighted 0: names of something else that hold a key phrase."""
+    return frozenset(p for t in _topics() for p, weight in t.phrases.items() if weight == 0)
+
+
+@cache
 def _phrase_prefixes() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
-    """Every key phrase of the taxonomy, and every prefix of one."""
+    """Every key phrase of the taxonomy (blockers too), and every prefix of one."""
     phrases = frozenset(p for t in _topics() for p in t.phrases)
     prefixes = frozenset(p[:k] for p in phrases for k in range(1, len(p) + 1))
     return phrases, prefixes
@@ -732,7 +745,9 @@ def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]
     run stops as soon as it is no longer the prefix of a key phrase.
     """
     phrases, prefixes = _phrase_prefixes()
-    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    blockers = _topic_blockers()
+    found: list[tuple[int, tuple[str, ...]]] = []
+    blocked: set[int] = set()
     total = len(words)
     for start in range(total):
         if (words[start],) not in prefixes:
@@ -741,8 +756,14 @@ def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]
             key = tuple(words[start : start + length])
             if key not in prefixes:
                 break
-            if key in phrases:
-                counts[key] += 1
+            if key in blockers:
+                blocked.update(range(start, start + length))
+            elif key in phrases:
+                found.append((start, key))
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for start, key in found:
+        if not blocked or blocked.isdisjoint(range(start, start + len(key))):
+            counts[key] += 1
     return counts
 
 
@@ -757,10 +778,34 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
     return sum(counts.get(phrase, 0) for phrase, weight in topic.phrases.items() if weight >= _TOPIC_STRONG)
 
 
-def _is_about(topic: _Topic, title, lead, body) -> bool:
-    """Named by a strong phrase where the story says what it is about, or again and again."""
-    return bool(_strong_hits(topic, title) or _strong_hits(topic, lead)) or (
-        _strong_hits(topic, body) >= _TOPIC_BODY_STRONG_HITS
+def _named(topic: _Topic, title, lead) -> bool:
+    """Named by a strong phrase where the story says what it is about."""
+    return bool(_strong_hits(topic, title) or _strong_hits(topic, lead))
+
+
+def _repeated(topic: _Topic, body) -> bool:
+    """Named by strong phrases again and again in the body."""
+    return _strong_hits(topic, body) >= _TOPIC_BODY_STRONG_HITS
+
+
+def _about_a_pair(title: str, body: str) -> bool:
+    """Mainly about two countries: two main partners, or one and Vietnam; one named in the title.
+
+    Only countries count (the gazetteer gives them two-letter codes): an
+    article about India and ASEAN, or Vietnam at the G20, is not bilateral.
+    """
+    evidence = _partner_evidence(title, body)
+    if not evidence:
+        return False
+    top = max(item.score for item in evidence.values())
+    main = [(code, item) for code, item in evidence.items() if len(code) == 2 and _is_main_partner(item, top)]
+    if not any(item.in_title for _, item in main):
+        return False
+    if len(main) == 2:
+        return True
+    lead, _ = _lead_and_rest(body)
+    return len(main) == 1 and any(
+        match.kind == _SELF for text in (title, lead) for match in _raw_matches(_tokens(text))
     )
 
 
@@ -776,15 +821,21 @@ def extract_topics(title: str, body: str) -> list[str]:
     title_counts = _phrase_counts(_analyze(title), longest)
     body_counts = _phrase_counts(body_words, longest)
     lead_counts = _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest)
-    scored = []
+    scored: list[tuple[float, str]] = []
+    pair: bool | None = None  # worked out only when a pair topic needs it
     for topic in _topics():
         lead = sum(weight * lead_counts.get(phrase, 0) for phrase, weight in topic.phrases.items())
         ratio = (_topic_score(topic, title_counts, body_counts) + _TOPIC_LEAD_FACTOR * lead) / topic.threshold
-        if ratio >= _TOPIC_MIN_RATIO and _is_about(topic, title_counts, lead_counts, body_counts):
+        about = _named(topic, title_counts, lead_counts) or _repeated(topic, body_counts)
+        if ratio >= _TOPIC_MIN_RATIO and about:
             scored.append((ratio, topic.slug))
+        elif topic.pair and ratio >= _TOPIC_PAIR_RATIO:
+            pair = _about_a_pair(title, body) if pair is None else pair
+            if pair:
+                scored.append((max(ratio, _TOPIC_MIN_RATIO), topic.slug))
     if not scored:
         return []
-    scored.sort(key=lambda pair: -pair[0])
+    scored.sort(key=lambda item: -item[0])
     strongest = scored[0][0]
     return [slug for ratio, slug in scored[:_TOPIC_MAX] if ratio >= _TOPIC_RELATIVE * strongest]
 

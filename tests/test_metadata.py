@@ -398,3 +398,21 @@ def test_old_and_new_tone_placement_match_alike() -> None:
 
 def test_unrelated_text_has_no_topic() -> None:
     assert extract_topics("Giá rau xanh tại chợ", "Rau muống và cải ngọt đều tăng giá nhẹ.") == []
+
+
+def test_a_name_weighted_zero_hides_the_key_phrases_inside_it() -> None:
+    # "Diễn đàn Kinh tế thế giới" (the WEF) is a forum, not the world economy.
+    title = "Thủ tướng dự Diễn đàn Kinh tế thế giới về ASEAN"
+    body = "Thủ tướng tham dự Diễn đàn Kinh tế thế giới về ASEAN; các nước ASEAN bàn về hợp tác ASEAN."
+    assert "kinh-te-the-gioi" not in extract_topics(title, body)
+    assert "kinh-te-the-gioi" in extract_topics("Kinh tế thế giới chậm lại", "Kinh tế thế giới tăng chậm.")
+
+
+def test_bilateral_relations_read_from_the_two_countries() -> None:
+    # Only weak diplomatic words, too few alone, but the article is about two
+    # countries named in its title.
+    body = "Hai nước bất đồng: đại sứ bị triệu tập, cuộc gặp bị hoãn, mọi tiếp xúc dừng lại."
+    assert extract_topics("Căng thẳng", body) == []
+    assert "ngoai-giao-song-phuong" in extract_topics("Thổ Nhĩ Kỳ chỉ trích Đức", body)
+    # A country and an organisation are not two countries.
+    assert "ngoai-giao-song-phuong" not in extract_topics("Thổ Nhĩ Kỳ chỉ trích NATO", body)
