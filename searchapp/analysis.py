@@ -269,23 +269,23 @@ def _segment_line_uncached(model, line: str) -> list[Span]:
     return spans
 
 
+# A tone mark on the second vowel of oa, oe, uy ("hoà", "khoẻ", "thuỷ"): the
+# only placement that differs from the traditional one in pyvi's dictionary.
+_NEWER_PLACEMENT = re.compile("o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ]", re.IGNORECASE)
+
+
 @cache
 def dictionary_words() -> tuple[frozenset[str], frozenset[str]]:
     """pyvi's two- and three-syllable words, as syllable keys joined by spaces."""
     model = _pyvi_model()
-    # Keyed syllable by syllable: some six thousand syllables make up the
-    # twenty-four thousand words, and a command-line search waits for this.
-    key_of: dict[str, str] = {}
 
     def keys(words) -> frozenset[str]:
-        out = set()
-        for word in words:
-            parts = word.split(" ")
-            for part in parts:
-                if part not in key_of:
-                    key_of[part] = syllable_key(part)
-            out.add(" ".join(key_of[part] for part in parts))
-        return frozenset(out)
+        # pyvi writes its words in lower case, mostly with the traditional tone
+        # placement already: only the others need keying (a few hundred of
+        # 24,000), which saves a command-line search a quarter of a second.
+        # Their unkeyed forms stay in the set; no keyed lookup can match them.
+        odd = (word for word in words if not word.islower() or _NEWER_PLACEMENT.search(word))
+        return frozenset(words) | {" ".join(syllable_key(part) for part in word.split(" ")) for word in odd}
 
     return keys(model.bi_grams), keys(model.tri_grams)
 

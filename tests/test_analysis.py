@@ -153,3 +153,19 @@ def test_features_and_tags_match_pyvi():
         ours = analysis._features(model, units)
         assert ours == theirs and [list(d) for d in ours] == [list(d) for d in theirs]
         assert list(model.tag(ours)) == list(ViTokenizer.model.predict([theirs])[0])
+
+
+def test_dictionary_words_hold_every_pyvi_word_as_keys():
+    # dictionary_words() keys only the words that can differ from their keys;
+    # keying every word one by one must find nothing it missed.
+    from searchapp.analysis import _pyvi_model, dictionary_words
+    from searchapp.text import syllable_key
+
+    def keyed(word: str) -> str:
+        return " ".join(syllable_key(part) for part in word.split(" "))
+
+    model = _pyvi_model()
+    pairs, triples = dictionary_words()
+    assert all(keyed(word) in pairs for word in model.bi_grams)
+    assert all(keyed(word) in triples for word in model.tri_grams)
+    assert "hòa đàm" in pairs and "thủy đậu" in pairs
