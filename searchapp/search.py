@@ -8,6 +8,7 @@ index generation. A reindex is picked up by the next search.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 import time
 from collections import Counter
@@ -63,6 +64,9 @@ OPEN_ATTEMPTS = 3
 # How often a serving searcher looks for a newer index (one read of CURRENT
 # and a listing of the live folder); in between, requests read no files for it.
 STALE_CHECK_SECONDS = 1.0
+# The interpreter's thread switch interval (seconds) while a new index is opened
+# in the background (see Searcher._open_and_swap).
+OPENING_SWITCH_INTERVAL = 0.0002
 
 
 @dataclass
@@ -475,11 +479,20 @@ class Searcher:
         return gen
 
     def _open_and_swap(self) -> None:
+        # The opening is a second of pure Python. With the interpreter's usual
+        # 5 ms switch interval a request thread that lets go of the lock (numpy,
+        # file reads) waits that long to get it back, each time: answers were
+        # ten times slower while a new index was opened. A short interval while
+        # opening gives the requests their turn.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(OPENING_SWITCH_INTERVAL)
         try:
             gen = self._open_generation()
             gen.warm(self.weighting)
         except Exception:  # noqa: BLE001 - any failure is raised again by the next request
             gen = None  # the next request opens it in the foreground and answers with the error
+        finally:
+            sys.setswitchinterval(interval)
         with self._lock:
             self._generation = gen
             self._opening = None
