@@ -99,7 +99,11 @@ def compare(a_path: Path, b_path: Path, postings: bool = True, limit: int = 20) 
                     if len(problems) > limit:
                         return problems
                 ia, ib = ra.term_info(name, term), rb.term_info(name, term)
-                if (ia.weight(), ia.doc_frequency(), ia.max_weight()) != (ib.weight(), ib.doc_frequency(), ib.max_weight()):
+                if (ia.weight(), ia.doc_frequency(), ia.max_weight()) != (
+                    ib.weight(),
+                    ib.doc_frequency(),
+                    ib.max_weight(),
+                ):
                     fail(f"term info of {name}:{term!r} differs")
     finally:
         ra.close()
@@ -129,8 +133,10 @@ def main() -> int:
         for line in problems[:20]:
             print("  " + line)
         return 1
-    print("identical: same ids, stored fields, lengths, columns, terms, doc frequencies"
-          + ("" if args.no_postings else " and postings"))
+    print(
+        "identical: same ids, stored fields, lengths, columns, terms, doc frequencies"
+        + ("" if args.no_postings else " and postings")
+    )
     return 0
 
 

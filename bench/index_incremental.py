@@ -60,7 +60,10 @@ def main() -> int:
                 if args.cli:
                     done = subprocess.run(
                         [sys.executable, "-m", "searchapp", "--config", str(config_path), "reindex"],
-                        capture_output=True, text=True, check=True, cwd=REPO,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                        cwd=REPO,
                     )
                     ok = f"updated {count:,}," in done.stdout + done.stderr
                 else:
@@ -68,7 +71,9 @@ def main() -> int:
                 times.append(time.perf_counter() - started)
                 if not ok:
                     raise SystemExit(f"the reindex did not update {count} article(s)")
-            print(f"{count:>4} changed: median {statistics.median(times):.2f} s  ({', '.join(f'{t:.2f}' for t in times)})")
+            print(
+                f"{count:>4} changed: median {statistics.median(times):.2f} s  ({', '.join(f'{t:.2f}' for t in times)})"
+            )
     finally:
         corpus.restore_file(index)
     return 0

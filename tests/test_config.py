@@ -39,7 +39,10 @@ def test_repository_config_is_valid_and_documents_every_key():
         ('[corpus]\npath = "c"\n', "missing key index.path"),
         ('[corpus]\npath = "c"\n[index]\npath = "i"\n[server]\nport = "80"\n', "server.port must be of type int"),
         ('[corpus]\npath = "c"\n[index]\npath = "i"\n[server]\nprot = 80\n', "unknown key server.prot"),
-        ('[corpus]\npath = "c"\n[index]\npath = "i"\n[ranking]\nfold_weight = -1\n', "ranking.fold_weight must be >= 0"),
+        (
+            '[corpus]\npath = "c"\n[index]\npath = "i"\n[ranking]\nfold_weight = -1\n',
+            "ranking.fold_weight must be >= 0",
+        ),
         ("[corpus\n", "not valid TOML"),
     ],
 )

@@ -17,7 +17,8 @@ def read_all(root):
 
 def test_txt_title_skips_datelines_and_captions(tmp_path):
     (tmp_path / "a.txt").write_text(
-        "\n10:07, 06/07/2021\nQuang cảnh hội nghị. (Ảnh: TTXVN)\nViệt Nam và Nhật Bản ký kết hiệp định\n\nNội dung bài.",
+        "\n10:07, 06/07/2021\nQuang cảnh hội nghị. (Ảnh: TTXVN)\n"
+        "Việt Nam và Nhật Bản ký kết hiệp định\n\nNội dung bài.",
         encoding="utf-8",
     )
     [article] = read_all(tmp_path)

@@ -175,7 +175,9 @@ def test_parallel_full_rebuild_builds_the_same_index(tmp_path, monkeypatch, spli
     corpus.mkdir()
     body = "Bộ trưởng Ngoại giao Việt Nam hội đàm với Bộ trưởng Ngoại giao Nhật Bản tại Hà Nội về Biển Đông."
     lines = [
-        json.dumps({"id": f"n{i}", "title": f"Tin số {i} về ASEAN", "body": f"{body} Đoạn {i}.\n{body}"}, ensure_ascii=False)
+        json.dumps(
+            {"id": f"n{i}", "title": f"Tin số {i} về ASEAN", "body": f"{body} Đoạn {i}.\n{body}"}, ensure_ascii=False
+        )
         for i in range(90)
     ]
     (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")

@@ -20,7 +20,17 @@ CLIENTS = "8"
 
 def _load(config_path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(LOAD), "--config", str(config_path), "--clients", CLIENTS, "--seconds", SHORT_SECONDS, *extra],
+        [
+            sys.executable,
+            str(LOAD),
+            "--config",
+            str(config_path),
+            "--clients",
+            CLIENTS,
+            "--seconds",
+            SHORT_SECONDS,
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -75,7 +85,9 @@ def test_refuses_a_missing_index(tmp_path):
     assert "searchapp reindex" in result.stderr
 
 
-@pytest.mark.parametrize("flag, value", [("--clients", "0"), ("--clients", "1000"), ("--seconds", "0"), ("--seconds", "100000")])
+@pytest.mark.parametrize(
+    "flag, value", [("--clients", "0"), ("--clients", "1000"), ("--seconds", "0"), ("--seconds", "100000")]
+)
 def test_it_is_bounded(tmp_path, flag, value):
     result = subprocess.run(
         [sys.executable, str(LOAD), flag, value], capture_output=True, text=True, timeout=60, cwd=REPO

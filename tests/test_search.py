@@ -11,7 +11,12 @@ from searchapp.errors import QueryError
 from searchapp.search import Searcher
 
 ARTICLES = {
-    "nhat": ("Thủ tướng Nhật Bản thăm Việt Nam", "Hai nước Nhật Bản và Việt Nam ký kết hiệp định.", ["JP"], "2021-03-01"),
+    "nhat": (
+        "Thủ tướng Nhật Bản thăm Việt Nam",
+        "Hai nước Nhật Bản và Việt Nam ký kết hiệp định.",
+        ["JP"],
+        "2021-03-01",
+    ),
     "nhat-le": ("Lễ hội mùa xuân", "Nhật ký chuyến đi nhất định sẽ được xuất bản.", [], "2020-01-01"),
     "bien": ("Tình hình Biển Đông", "Các nước ASEAN bàn về Biển Đông và UNCLOS.", ["ASEAN"], "2019-05-05"),
     "lao": ("Quan hệ Việt Nam – Lào", "Lào và Việt Nam hợp tác giáo dục.", ["LA"], "2022-07-18"),
@@ -101,7 +106,20 @@ def test_pagination(tiny):
 
 @pytest.mark.parametrize(
     "query",
-    ['"unbalanced', "((((", "*", "?", "-", "OR OR", "partner:", "foo:bar", ":::", "x" * 10_000, "a " * 3000, "\x00\ud7ff"],
+    [
+        '"unbalanced',
+        "((((",
+        "*",
+        "?",
+        "-",
+        "OR OR",
+        "partner:",
+        "foo:bar",
+        ":::",
+        "x" * 10_000,
+        "a " * 3000,
+        "\x00\ud7ff",
+    ],
 )
 def test_odd_queries_never_raise(tiny, query):
     result = tiny.search(query)
@@ -110,7 +128,14 @@ def test_odd_queries_never_raise(tiny, query):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"page": 0}, {"page": "x"}, {"per_page": 1000}, {"sort": "best"}, {"date_from": "2021-13-01"}, {"years": ["20x1"]}],
+    [
+        {"page": 0},
+        {"page": "x"},
+        {"per_page": 1000},
+        {"sort": "best"},
+        {"date_from": "2021-13-01"},
+        {"years": ["20x1"]},
+    ],
 )
 def test_bad_parameters_raise_query_error(tiny, kwargs):
     with pytest.raises(QueryError):
@@ -187,8 +212,18 @@ def test_same_story_from_two_outlets_shows_once(tmp_path):
     corpus.mkdir()
     records = [
         {"id": "ttxvn", "title": "Việt Nam - Hoa Kỳ nâng cấp quan hệ", "body": STORY + " (TTXVN)", "partners": ["US"]},
-        {"id": "nhandan", "title": "Nâng cấp quan hệ Việt Nam - Hoa Kỳ", "body": STORY + " Theo Nhân Dân.", "partners": ["US"]},
-        {"id": "other", "title": "Hoa Kỳ và Việt Nam hợp tác giáo dục", "body": "Hai nước ký thỏa thuận về giáo dục đại học.", "partners": ["US"]},
+        {
+            "id": "nhandan",
+            "title": "Nâng cấp quan hệ Việt Nam - Hoa Kỳ",
+            "body": STORY + " Theo Nhân Dân.",
+            "partners": ["US"],
+        },
+        {
+            "id": "other",
+            "title": "Hoa Kỳ và Việt Nam hợp tác giáo dục",
+            "body": "Hai nước ký thỏa thuận về giáo dục đại học.",
+            "partners": ["US"],
+        },
     ]
     for record in records:
         (corpus / f"{record['id']}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
@@ -266,13 +301,22 @@ def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     lines = [
-        json.dumps({"id": f"d{i}", "title": " ".join(rng.sample(words, 4)), "body": " ".join(rng.choices(words, k=60))},
-                   ensure_ascii=False)
+        json.dumps(
+            {"id": f"d{i}", "title": " ".join(rng.sample(words, 4)), "body": " ".join(rng.choices(words, k=60))},
+            ensure_ascii=False,
+        )
         for i in range(600)
     ]
     (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
     config = build_index(tmp_path, corpus)
-    queries = ["hợp tác kinh tế", "Nhat Ban dau tu", '"an ninh quốc phòng"', "Biển Đông ASEAN", "du lich", "giáo dục Hàn Quốc"]
+    queries = [
+        "hợp tác kinh tế",
+        "Nhat Ban dau tu",
+        '"an ninh quốc phòng"',
+        "Biển Đông ASEAN",
+        "du lich",
+        "giáo dục Hàn Quốc",
+    ]
     expected = {q: _answer(Searcher(config), q) for q in queries}
     shared, errors, seen = Searcher(config), [], []
 
