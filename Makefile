@@ -50,7 +50,7 @@ serve: $(STAMP)
 	$(BIN)/searchapp reindex
 	$(BIN)/searchapp serve$(if $(HOST), --host $(HOST)) --port $(PORT)$(if $(SERVE_ARGS), $(SERVE_ARGS))
 
-test: $(STAMP) browser
+test: lint browser
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP)
@@ -89,7 +89,6 @@ load: $(STAMP)
 	done
 
 lint: $(STAMP)
-	$(BIN)/pip install --quiet ruff==0.17.5
 	$(BIN)/ruff check searchapp tests bench
 
 clean:
