@@ -102,10 +102,24 @@ def interpret(query: str, reader, restorer: Restorer | None, exact: bool = False
         typed=typed.text,
         text=text,
         parsed=parsed,
-        concepts=[c for c in concepts if c is not None],
-        excluded=[c for c in excluded if c is not None],
+        concepts=_distinct(concepts),
+        excluded=_distinct(excluded),
         exact=exact,
     )
+
+
+def _distinct(concepts: list[Concept | None]) -> list[Concept]:
+    """The concepts, each asked once: a concept typed twice ("Nga … nga", a
+    pasted paragraph) requires nothing more and should weigh no more, and
+    each repetition cost a full share of scoring and marking."""
+    seen: set[frozenset[Form]] = set()
+    out = []
+    for concept in concepts:
+        if concept is None or frozenset(concept.forms) in seen:
+            continue
+        seen.add(frozenset(concept.forms))
+        out.append(concept)
+    return out
 
 
 # --------------------------------------------------------------------------

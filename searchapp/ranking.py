@@ -105,7 +105,10 @@ class QueryBuilder:
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
         accented = has_diacritics(parsed.positive_text())
         items = [self._item(alts, accented) for alts in parsed.items]
-        items = [q for q in items if q is not None]
+        # A concept typed twice weighs once, as it is required once
+        # (interpret's concepts are distinct too); each repeat cost a full
+        # evaluation among the ranked candidates.
+        items = list(dict.fromkeys(q for q in items if q is not None))
         concepts = [[_leaf_terms(q) for q in _alternatives(item)] for item in items]
         positive = None
         if items:

@@ -444,3 +444,12 @@ def test_bad_parameters_carry_a_vietnamese_message(tiny):
         tiny.search("", date_from="01/05/2021")
     assert "YYYY-MM-DD" in str(caught.value)
     assert "năm-tháng-ngày" in caught.value.vietnamese
+
+
+def test_a_concept_typed_twice_counts_once(tiny):
+    once, twice = tiny.search("Việt Nam hợp tác"), tiny.search("Việt Nam hợp tác việt nam Việt Nam")
+    assert twice.concepts == ["Việt Nam", "hợp tác"]
+    # Scores may differ by the bonus for words typed side by side; what is
+    # required, and so what is found, does not.
+    assert [h.id for h in twice.hits] == [h.id for h in once.hits]
+    assert twice.total == once.total
