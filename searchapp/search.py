@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -196,15 +196,8 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(
-            self.partners
-            or self.mentioned
-            or self.topics
-            or self.sources
-            or self.years
-            or self.date_from
-            or self.date_to
-        )
+        # Every field is a filter: any value set narrows the results.
+        return any(getattr(self, f.name) for f in fields(self))
 
     def without(self, facet: str) -> Filters:
         """The same filters but the values of one facet (``partner``, ``year``…)."""

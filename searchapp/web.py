@@ -282,15 +282,8 @@ class SearchState:
 
     @property
     def has_filters(self) -> bool:
-        return bool(
-            self.partners
-            or self.mentioned
-            or self.topics
-            or self.sources
-            or self.years
-            or self.date_from
-            or self.date_to
-        )
+        facets = any(getattr(self, attr) for attr, _, _ in FACETS.values())
+        return facets or bool(self.date_from or self.date_to)
 
     @property
     def is_home(self) -> bool:
