@@ -7,6 +7,7 @@ browser download is not needed. Screenshots of the results page go to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -64,11 +65,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
     raise RuntimeError(f"searchapp serve did not answer within {timeout:.0f} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Base URL of a real `searchapp serve` over the sample corpus."""
-    folder = tmp_path_factory.mktemp("e2e")
-    config = build_index(folder, SAMPLE_CORPUS)
+@contextlib.contextmanager
+def serving(config, folder: Path):
+    """Base URL of a real `searchapp serve` of ``config``, stopped on exit."""
     port = _free_port()
     log = folder / "serve.log"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -90,6 +89,14 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Base URL of a real `searchapp serve` over the sample corpus."""
+    folder = tmp_path_factory.mktemp("e2e")
+    with serving(build_index(folder, SAMPLE_CORPUS), folder) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,14 @@ the sample corpus dates every article, and the undated bucket needs some.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import test_e2e
 from conftest import SAMPLE_CORPUS, build_index
-from test_e2e import DESKTOP, _free_port, _total, _wait_until_up
+from test_e2e import DESKTOP, _total, serving
 
 from playwright.sync_api import Page, expect  # isort: skip  (after test_e2e's Chromium check)
 
@@ -54,28 +51,8 @@ def server(tmp_path_factory):
         path = corpus / "khong-ngay" / f"{record['id']}.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    config = build_index(folder, corpus)
-    port = _free_port()
-    log = folder / "serve.log"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "searchapp", "--config", str(config.source_file), "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base + "/", proc, log)
+    with serving(build_index(folder, corpus), folder) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # Error statuses a test asks for: Chromium logs each as a console error.
