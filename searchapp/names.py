@@ -95,9 +95,12 @@ def alternatives(keys: Key) -> tuple[str, ...]:
 
 def longest_name_at(keys: list[str], start: int, folded: bool = False) -> int:
     """Length of the longest known name of two or more syllables at ``start`` (0 if none)."""
-    table = _folded_table() if folded else name_table()
-    longest = min(_longest(), len(keys) - start)
-    for size in range(longest, 1, -1):
+    return _longest_at(keys, start, _folded_table() if folded else name_table(), _longest(), shortest=2)
+
+
+def _longest_at(keys: list[str], start: int, table, longest: int, shortest: int = 1) -> int:
+    """Length of the longest run of ``keys`` at ``start`` that ``table`` holds (0 if none)."""
+    for size in range(min(longest, len(keys) - start), shortest - 1, -1):
         if tuple(keys[start : start + size]) in table:
             return size
     return 0
@@ -115,11 +118,7 @@ def _folded_table() -> dict[Key, str]:
 
 def office_at(keys: list[str], start: int, folded: bool = False) -> int:
     """Syllables of the longest office at ``start`` ("bộ trưởng ngoại giao"), 0 if none."""
-    offices = _offices(folded)
-    for size in range(min(_longest_office(), len(keys) - start), 0, -1):
-        if tuple(keys[start : start + size]) in offices:
-            return size
-    return 0
+    return _longest_at(keys, start, _offices(folded), _longest_office())
 
 
 def is_country_name(keys: Key, folded: bool = False) -> bool:
@@ -138,17 +137,18 @@ def _longest_office() -> int:
     return max((len(k) for k in _offices(False)), default=0)
 
 
+def _countries() -> list[list[str]]:
+    """Every country's names, its label first. Countries only (two-letter
+    codes): the ministers of a bloc are its members' ("Ngoại trưởng các nước
+    ASEAN"), seldom right before its name."""
+    partners = _data("gazetteer.toml").get("partner", [])
+    return [[p["label"], *p.get("names", [])] for p in partners if len(p.get("code", "")) == 2]
+
+
 @cache
 def _country_names(folded: bool) -> frozenset[Key]:
-    gazetteer = _data("gazetteer.toml")
-    names = list(gazetteer.get("self", {}).get("names", []))
-    for partner in gazetteer.get("partner", []):
-        # Countries only (two-letter codes): the ministers of a bloc are its
-        # members' ("Ngoại trưởng các nước ASEAN"), seldom right before its name.
-        if len(partner.get("code", "")) != 2:
-            continue
-        names.append(partner["label"])
-        names.extend(partner.get("names", []))
+    names = list(_data("gazetteer.toml").get("self", {}).get("names", []))
+    names += [name for country in _countries() for name in country]
     keys = (tuple(syllable_keys(name)) for name in names)
     return frozenset(tuple(fold(k) for k in key) if folded else key for key in keys if key)
 
@@ -164,10 +164,7 @@ def office_country_names(keys: Key) -> tuple[str, ...]:
 @cache
 def _office_country_names() -> dict[Key, tuple[str, ...]]:
     table: dict[Key, tuple[str, ...]] = {}
-    for partner in _data("gazetteer.toml").get("partner", []):
-        if len(partner.get("code", "")) != 2:
-            continue
-        names = [partner["label"], *partner.get("names", [])]
+    for names in _countries():
         keyed = {tuple(syllable_keys(n)): n for n in names}
         for keys in keyed:
             table[keys] = tuple(n for k, n in keyed.items() if k != keys and _same_country(k, keys))
