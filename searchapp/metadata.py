@@ -681,7 +681,7 @@ _TOPIC_LEAD_SYLLABLES = 100
 _TOPIC_LEAD_FACTOR = 2
 _TOPIC_MIN_RATIO = 2.2
 _TOPIC_STRONG = 2.0
-_TOPIC_BODY_STRONG_HITS = 10
+_TOPIC_BODY_STRONG_HITS = 8
 _TOPIC_RELATIVE = 0.4
 _TOPIC_MAX = 3
 # A topic marked ``pair`` in the taxonomy (bilateral relations) is often told
@@ -785,7 +785,8 @@ def _named(topic: _Topic, title, lead) -> bool:
 
 def _repeated(topic: _Topic, body) -> bool:
     """Named by strong phrases again and again in the body."""
-    return _strong_hits(topic, body) >= _TOPIC_BODY_STRONG_HITS
+    capped = {phrase: min(count, _TOPIC_BODY_CAP) for phrase, count in body.items()}
+    return _strong_hits(topic, capped) >= _TOPIC_BODY_STRONG_HITS
 
 
 def _about_a_pair(title: str, body: str) -> bool:
