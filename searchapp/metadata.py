@@ -789,25 +789,29 @@ def _repeated(topic: _Topic, body) -> bool:
     return _strong_hits(topic, capped) >= _TOPIC_BODY_STRONG_HITS
 
 
-def _about_a_pair(title: str, body: str) -> bool:
-    """Mainly about two countries: two main partners, or one and Vietnam; one named in the title.
+def _pair_of(title: str, body: str) -> int:
+    """How plainly the article is about two countries: 0 not, 1 mainly, 2 both in the title.
 
-    Only countries count (the gazetteer gives them two-letter codes): an
-    article about India and ASEAN, or Vietnam at the G20, is not bilateral.
+    Mainly: two main partners, or one and Vietnam named in the title or lead,
+    one of them named in the title. Only countries count (the gazetteer
+    gives them two-letter codes): an article about India and ASEAN, or
+    Vietnam at the G20, is not bilateral.
     """
     evidence = _partner_evidence(title, body)
     if not evidence:
-        return False
+        return 0
     top = max(item.score for item in evidence.values())
-    main = [(code, item) for code, item in evidence.items() if len(code) == 2 and _is_main_partner(item, top)]
-    if not any(item.in_title for _, item in main):
-        return False
+    main = [item for code, item in evidence.items() if len(code) == 2 and _is_main_partner(item, top)]
+    in_title = sum(item.in_title for item in main)
+    if not in_title:
+        return 0
+    self_in_title = any(match.kind == _SELF for match in _raw_matches(_tokens(title)))
+    if in_title >= 2 or self_in_title:
+        return 2
     if len(main) == 2:
-        return True
+        return 1
     lead, _ = _lead_and_rest(body)
-    return len(main) == 1 and any(
-        match.kind == _SELF for text in (title, lead) for match in _raw_matches(_tokens(text))
-    )
+    return int(len(main) == 1 and any(match.kind == _SELF for match in _raw_matches(_tokens(lead))))
 
 
 def extract_topics(title: str, body: str) -> list[str]:
@@ -823,19 +827,22 @@ def extract_topics(title: str, body: str) -> list[str]:
     body_counts = _phrase_counts(body_words, longest)
     lead_counts = _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest)
     scored: list[tuple[float, str]] = []
-    pair: bool | None = None  # worked out only when a pair topic needs it
+    pair: int | None = None  # worked out only when a pair topic needs it
+    only_two_countries = None
     for topic in _topics():
         lead = sum(weight * lead_counts.get(phrase, 0) for phrase, weight in topic.phrases.items())
         ratio = (_topic_score(topic, title_counts, body_counts) + _TOPIC_LEAD_FACTOR * lead) / topic.threshold
         about = _named(topic, title_counts, lead_counts) or _repeated(topic, body_counts)
         if ratio >= _TOPIC_MIN_RATIO and about:
             scored.append((ratio, topic.slug))
-        elif topic.pair and ratio >= _TOPIC_PAIR_RATIO:
-            pair = _about_a_pair(title, body) if pair is None else pair
-            if pair:
+        elif topic.pair:
+            pair = _pair_of(title, body) if pair is None else pair
+            if pair == 1 and ratio >= _TOPIC_PAIR_RATIO:
                 scored.append((max(ratio, _TOPIC_MIN_RATIO), topic.slug))
+            elif pair == 2:
+                only_two_countries = topic.slug
     if not scored:
-        return []
+        return [only_two_countries] if only_two_countries else []
     scored.sort(key=lambda item: -item[0])
     strongest = scored[0][0]
     return [slug for ratio, slug in scored[:_TOPIC_MAX] if ratio >= _TOPIC_RELATIVE * strongest]

@@ -416,3 +416,15 @@ def test_bilateral_relations_read_from_the_two_countries() -> None:
     assert "ngoai-giao-song-phuong" in extract_topics("Thổ Nhĩ Kỳ chỉ trích Đức", body)
     # A country and an organisation are not two countries.
     assert "ngoai-giao-song-phuong" not in extract_topics("Thổ Nhĩ Kỳ chỉ trích NATO", body)
+
+
+def test_two_countries_in_the_title_and_nothing_else_are_their_relations() -> None:
+    # No diplomatic word at all: the title names two countries and the story
+    # is about nothing else.
+    title = "Estonia trục xuất nhân viên sứ quán, Nga dọa đáp trả"
+    body = "Estonia yêu cầu hai nhân viên rời khỏi nước này trong 5 ngày. Nga tuyên bố sẽ đáp trả."
+    assert extract_topics(title, body) == ["ngoai-giao-song-phuong"]
+    # When the story is about something else, the two countries are its setting.
+    war = "Mỹ không kích Syria"
+    war_body = "Syria cáo buộc Mỹ. Cuộc chiến tại Syria leo thang; Syria và Iran phản đối, Syria kêu gọi."
+    assert extract_topics(war, war_body) == ["trung-dong"]
