@@ -39,7 +39,7 @@ from searchapp.corpus import build_article  # noqa: E402
 from searchapp.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "all")
+SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "all")
 
 
 def split_of(article_id: str) -> str:
