@@ -491,7 +491,7 @@ def main() -> int:
     if "partners" in parts:
         known = load_jsonl("dev-queries.jsonl")
         partners = timed("partners", lambda: evaluate_partners(Searcher(config), known))
-    topics = timed("topics", lambda: evaluate_topics(SHARED, RAW_FILES)) if "topics" in parts else None
+    topics = timed("topics", lambda: evaluate_topics(SHARED)) if "topics" in parts else None
     if args.json:
         figures = as_json(matching, restoration, ranking)
         if partners:

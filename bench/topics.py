@@ -70,23 +70,33 @@ def load_set(path: Path = SET) -> dict[str, tuple[list[str], str]]:
     return judged
 
 
-def assigned_topics(files: list[Path], wanted: set[str]) -> dict[str, list[str]]:
-    """id -> topics the engine gives, for the wanted ids, read as reindex reads them."""
-    found: dict[str, list[str]] = {}
-    for path in files:
+def pool_records(shared: Path, wanted: set[str]):
+    """``(record, file name, line number)`` of each wanted id in the pool files."""
+    from evaluate import RAW_FILES  # the pool is defined once, in evaluate.py
+
+    found: set[str] = set()
+    for path in (shared / "corpus-real" / name for name in RAW_FILES):
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rt", encoding="utf-8") as fh:
             for number, line in enumerate(fh, 1):
                 # The id is near the start of each line: skip the others unparsed.
-                if not line.strip() or not any(f'"{w}"' in line[:200] for w in wanted - found.keys()):
+                if not line.strip() or not any(f'"{w}"' in line[:200] for w in wanted - found):
                     continue
                 record = json.loads(line)
                 if record.get("id") in wanted:
-                    article = build_article(record, path.name, number, None)
-                    found[article.id] = list(article.topics)
-    missing = wanted - found.keys()
+                    found.add(record["id"])
+                    yield record, path.name, number
+    missing = wanted - found
     if missing:
         raise SystemExit(f"{SET.name}: not in the pool: {', '.join(sorted(missing))}")
+
+
+def assigned_topics(shared: Path, wanted: set[str]) -> dict[str, list[str]]:
+    """id -> topics the engine gives, for the wanted ids, read as reindex reads them."""
+    found: dict[str, list[str]] = {}
+    for record, file_name, number in pool_records(shared, wanted):
+        article = build_article(record, file_name, number, None)
+        found[article.id] = list(article.topics)
     return found
 
 
@@ -119,6 +129,9 @@ class TopicReport:
     splits: dict[str, SplitReport]
     # (id, split, judged, assigned) for every article whose tags differ.
     misses: list[tuple[str, str, list[str], list[str]]]
+    # split -> (precision, recall) when each split is predicted by a topic
+    # model fitted on the other splits only (bench/topics_fit.py).
+    left_out: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def compare(judged: dict[str, tuple[list[str], str]], assigned: dict[str, list[str]]) -> TopicReport:
@@ -141,10 +154,13 @@ def compare(judged: dict[str, tuple[list[str], str]], assigned: dict[str, list[s
     return TopicReport(splits, misses)
 
 
-def evaluate_topics(shared: Path, files: tuple[str, ...]) -> TopicReport:
+def evaluate_topics(shared: Path) -> TopicReport:
+    from topics_fit import cross_validated_figures
+
     judged = load_set()
-    assigned = assigned_topics([shared / "corpus-real" / name for name in files], set(judged))
-    return compare(judged, assigned)
+    report = compare(judged, assigned_topics(shared, set(judged)))
+    report.left_out = cross_validated_figures(shared)
+    return report
 
 
 def print_topics(report: TopicReport, misses: bool = False) -> None:
@@ -157,6 +173,10 @@ def print_topics(report: TopicReport, misses: bool = False) -> None:
             f"{name:<9} {s.articles:>8} {s.micro.precision:6.3f} {s.micro.recall:6.3f} "
             f"{s.judged_tags / s.articles:>20.2f} {s.assigned_tags / s.articles:>6.2f}"
         )
+    if report.left_out:
+        print("\nthe honest figure, each split predicted by a model fitted on the others only:")
+        for name, (precision, recall) in report.left_out.items():
+            print(f"{name:<9} {'':>8} {precision:6.3f} {recall:6.3f}")
     print(f"\n{'topic (all)':<26} {'P':>6} {'R':>6} {'judged':>6} {'given':>6}")
     for topic, c in report.splits["all"].per_topic.items():
         if c.tp + c.fp + c.fn:
@@ -170,7 +190,7 @@ def print_topics(report: TopicReport, misses: bool = False) -> None:
 
 
 def as_json(report: TopicReport) -> dict:
-    return {
+    shipped = {
         name: {
             "articles": s.articles,
             "precision": s.micro.precision,
@@ -180,15 +200,17 @@ def as_json(report: TopicReport) -> dict:
         for name, s in report.splits.items()
         if s.articles
     }
+    left_out = {name: {"precision": p, "recall": r} for name, (p, r) in report.left_out.items()}
+    return {"shipped": shipped, "left_out": left_out}
 
 
 def main() -> int:
-    from evaluate import RAW_FILES, SHARED  # the pool is defined once, in evaluate.py
+    from evaluate import SHARED
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="list each article's wrong and missing topics")
     args = parser.parse_args()
-    print_topics(evaluate_topics(SHARED, RAW_FILES), misses=args.misses)
+    print_topics(evaluate_topics(SHARED), misses=args.misses)
     return 0
 
 

@@ -36,9 +36,9 @@ from searchapp.text import nfc
 SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".jsonl.gz")
 FIELDS = ("id", "title", "body", "date", "source", "url", "category", "partners", "topics")
 # Bump when extraction rules change so that a reindex refreshes every article.
-EXTRACTION_RULES = "6"
+EXTRACTION_RULES = "7"
 # The data files that metadata extraction reads (searchapp/data/).
-EXTRACTION_DATA = ("gazetteer.toml", "sources.toml", "topics.toml")
+EXTRACTION_DATA = ("gazetteer.toml", "sources.toml", "topics.toml", "topic_model.toml")
 # Bytes read from one file, and decompressed from a .gz, before it is reported
 # as too big ([corpus] max_file_mb): far above any article, and above the
 # largest JSON Lines dumps we know of (35 MB), yet a bound on the memory that

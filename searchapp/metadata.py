@@ -8,7 +8,8 @@ topic phrase never needs a code change:
   Vietnamese, old phonetic and English names, capitals, and the guards that
   keep common words and person names ("mỹ phẩm", "Tuấn Anh") out.
 * ``data/sources.toml``: Vietnamese outlets and their aliases.
-* ``data/topics.toml``: the topic taxonomy with weighted key phrases.
+* ``data/topics.toml``: the topic taxonomy with weighted key phrases, and
+  ``data/topic_model.toml``: how their evidence becomes a topic (fitted).
 
 All inputs are NFC ``str``. Every extractor returns ``None`` or an empty list
 rather than guess.
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from importlib.resources import files
+from math import exp, log1p
 from typing import Any, NamedTuple
 
 from searchapp.text import fold, iter_syllables, syllables
@@ -670,26 +672,14 @@ def all_partners() -> list[tuple[str, str]]:
 
 _TOPIC_TITLE_FACTOR = 3
 _TOPIC_BODY_CAP = 3
-# An article gets the topics it is about, not every topic it brushes. The
-# lead (the first syllables of the body, where a news story says what it is
-# about) counts again on top of the body; evidence must reach this many times
-# the topic's threshold; and a topic must either be named by a strong phrase
-# (weight >= _TOPIC_STRONG) in the title or lead, or be named by strong
-# phrases many times in the body. Topics far weaker than the article's
-# strongest one are side remarks, and no article is about more than a few.
+# The lead (the first syllables of the body, where a news story says what it
+# is about) counts again on top of the body.
 _TOPIC_LEAD_SYLLABLES = 100
 _TOPIC_LEAD_FACTOR = 2
-_TOPIC_MIN_RATIO = 2.2
+# Phrases of at least this weight name or strongly cue a topic.
 _TOPIC_STRONG = 2.0
-_TOPIC_BODY_STRONG_HITS = 8
-_TOPIC_RELATIVE = 0.4
+# No article is about more than a few topics.
 _TOPIC_MAX = 3
-# A topic marked ``pair`` in the taxonomy (bilateral relations) is often told
-# through the two parties rather than through diplomatic words. When the
-# article is mainly about two parties (two main partners, or one and Vietnam
-# named in the title or lead, one of them named in the title), that topic
-# needs only this share of the usual evidence and no strong phrase.
-_TOPIC_PAIR_RATIO = 1.5
 
 
 @dataclass(frozen=True)
@@ -767,26 +757,8 @@ def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]
     return counts
 
 
-def _topic_score(topic: _Topic, title: dict[tuple[str, ...], int], body: dict[tuple[str, ...], int]) -> float:
-    return sum(
-        weight * (min(body.get(phrase, 0), _TOPIC_BODY_CAP) + _TOPIC_TITLE_FACTOR * title.get(phrase, 0))
-        for phrase, weight in topic.phrases.items()
-    )
-
-
 def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
     return sum(counts.get(phrase, 0) for phrase, weight in topic.phrases.items() if weight >= _TOPIC_STRONG)
-
-
-def _named(topic: _Topic, title, lead) -> bool:
-    """Named by a strong phrase where the story says what it is about."""
-    return bool(_strong_hits(topic, title) or _strong_hits(topic, lead))
-
-
-def _repeated(topic: _Topic, body) -> bool:
-    """Named by strong phrases again and again in the body."""
-    capped = {phrase: min(count, _TOPIC_BODY_CAP) for phrase, count in body.items()}
-    return _strong_hits(topic, capped) >= _TOPIC_BODY_STRONG_HITS
 
 
 def _pair_of(title: str, body: str) -> int:
@@ -814,38 +786,107 @@ def _pair_of(title: str, body: str) -> int:
     return int(len(main) == 1 and any(match.kind == _SELF for match in _raw_matches(_tokens(lead))))
 
 
-def extract_topics(title: str, body: str) -> list[str]:
-    """Slugs of the topics the article is about, strongest first.
+# What the topic model reads of each (article, topic): the evidence of the
+# title, lead and body relative to the topic's threshold, how often strong
+# phrases name it where the story says what it is about, how it ranks among
+# the article's topics, and for a pair topic how plainly the article is about
+# two countries. ``bench/topics_fit.py`` fits one weight per feature and one
+# bias per topic on the judged set and writes them to ``data/topic_model.toml``.
+TOPIC_FEATURES = (
+    "evidence",
+    "title evidence",
+    "lead evidence",
+    "body evidence",
+    "strong phrases in the title",
+    "strong phrases in the lead",
+    "strong phrases in the body",
+    "mainly about two countries",
+    "two countries in the title",
+    "share of the strongest topic",
+    "strongest topic",
+    "second topic",
+    "third topic",
+)
 
-    The taxonomy, weights and thresholds are in ``data/topics.toml``; the
-    rules that keep a topic (see the constants above) are the same for every
-    topic. Slugs come in order of evidence relative to the threshold.
-    """
+
+def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
+    """``(slug, features)`` for every topic of the taxonomy, in its order (see TOPIC_FEATURES)."""
     longest = max(len(p) for t in _topics() for p in t.phrases)
     body_words = _analyze(body)
-    title_counts = _phrase_counts(_analyze(title), longest)
-    body_counts = _phrase_counts(body_words, longest)
-    lead_counts = _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest)
-    scored: list[tuple[float, str]] = []
-    pair: int | None = None  # worked out only when a pair topic needs it
-    only_two_countries = None
+    counts = {
+        "title": _phrase_counts(_analyze(title), longest),
+        "lead": _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest),
+        "body": {p: min(n, _TOPIC_BODY_CAP) for p, n in _phrase_counts(body_words, longest).items()},
+    }
+    factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
+    pair = _pair_of(title, body) if any(t.pair for t in _topics()) else 0
+    raw = []
     for topic in _topics():
-        lead = sum(weight * lead_counts.get(phrase, 0) for phrase, weight in topic.phrases.items())
-        ratio = (_topic_score(topic, title_counts, body_counts) + _TOPIC_LEAD_FACTOR * lead) / topic.threshold
-        about = _named(topic, title_counts, lead_counts) or _repeated(topic, body_counts)
-        if ratio >= _TOPIC_MIN_RATIO and about:
-            scored.append((ratio, topic.slug))
-        elif topic.pair:
-            pair = _pair_of(title, body) if pair is None else pair
-            if pair == 1 and ratio >= _TOPIC_PAIR_RATIO:
-                scored.append((max(ratio, _TOPIC_MIN_RATIO), topic.slug))
-            elif pair == 2:
-                only_two_countries = topic.slug
-    if not scored:
-        return [only_two_countries] if only_two_countries else []
-    scored.sort(key=lambda item: -item[0])
-    strongest = scored[0][0]
-    return [slug for ratio, slug in scored[:_TOPIC_MAX] if ratio >= _TOPIC_RELATIVE * strongest]
+        evidence = {
+            part: factor[part] * sum(w * found.get(p, 0) for p, w in topic.phrases.items()) / topic.threshold
+            for part, found in counts.items()
+        }
+        strong = {part: _strong_hits(topic, found) for part, found in counts.items()}
+        raw.append((topic, sum(evidence.values()), evidence, strong))
+    strongest = max(total for _, total, _, _ in raw) or 1.0
+    rank = {topic.slug: place for place, (topic, *_) in enumerate(sorted(raw, key=lambda item: -item[1]))}
+    features = []
+    for topic, total, evidence, strong in raw:
+        place = rank[topic.slug] if total > 0 else _TOPIC_MAX
+        features.append(
+            (
+                topic.slug,
+                [
+                    log1p(total),
+                    log1p(evidence["title"]),
+                    log1p(evidence["lead"]),
+                    log1p(evidence["body"]),
+                    min(strong["title"], 3),
+                    min(strong["lead"], 3),
+                    log1p(strong["body"]),
+                    float(topic.pair and pair == 1),
+                    float(topic.pair and pair == 2),
+                    total / strongest,
+                    float(place == 0),
+                    float(place == 1),
+                    float(place == 2),
+                ],
+            )
+        )
+    return features
+
+
+@dataclass(frozen=True)
+class _TopicModel:
+    weights: tuple[float, ...]
+    bias: dict[str, float]
+    threshold: float
+
+    def probability(self, slug: str, features: list[float]) -> float:
+        score = self.bias.get(slug, 0.0) + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + exp(-score))
+
+
+@cache
+def _topic_model() -> _TopicModel:
+    data = _load("topic_model.toml")
+    if tuple(data["features"]) != TOPIC_FEATURES:
+        raise ValueError("data/topic_model.toml was fitted on other features: run bench/topics_fit.py")
+    return _TopicModel(tuple(map(float, data["weights"])), dict(data["bias"]), float(data["threshold"]))
+
+
+def extract_topics(title: str, body: str) -> list[str]:
+    """Slugs of the topics the article is about, most likely first.
+
+    The taxonomy and its weighted phrases are in ``data/topics.toml``; how
+    evidence becomes a topic is the model of ``data/topic_model.toml``, fitted
+    on the judged set: a topic is kept when the model gives it at least even
+    odds, and no article has more than ``_TOPIC_MAX`` topics.
+    """
+    model = _topic_model()
+    scored = [(model.probability(slug, features), slug) for slug, features in topic_features(title, body)]
+    kept = sorted((item for item in scored if item[0] >= model.threshold), key=lambda item: -item[0])
+    return [slug for _, slug in kept[:_TOPIC_MAX]]
 
 
 def topic_label(slug: str) -> str:

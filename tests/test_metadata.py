@@ -418,13 +418,40 @@ def test_bilateral_relations_read_from_the_two_countries() -> None:
     assert "ngoai-giao-song-phuong" not in extract_topics("Thổ Nhĩ Kỳ chỉ trích NATO", body)
 
 
-def test_two_countries_in_the_title_and_nothing_else_are_their_relations() -> None:
-    # No diplomatic word at all: the title names two countries and the story
-    # is about nothing else.
-    title = "Estonia trục xuất nhân viên sứ quán, Nga dọa đáp trả"
-    body = "Estonia yêu cầu hai nhân viên rời khỏi nước này trong 5 ngày. Nga tuyên bố sẽ đáp trả."
-    assert extract_topics(title, body) == ["ngoai-giao-song-phuong"]
-    # When the story is about something else, the two countries are its setting.
-    war = "Mỹ không kích Syria"
-    war_body = "Syria cáo buộc Mỹ. Cuộc chiến tại Syria leo thang; Syria và Iran phản đối, Syria kêu gọi."
-    assert extract_topics(war, war_body) == ["trung-dong"]
+def _bilateral_odds(title: str, body: str) -> float:
+    from searchapp.metadata import _topic_model, topic_features
+
+    features = dict(topic_features(title, body))["ngoai-giao-song-phuong"]
+    return _topic_model().probability("ngoai-giao-song-phuong", features)
+
+
+def test_two_countries_in_the_title_raise_the_odds_of_their_relations() -> None:
+    body = "Estonia yêu cầu hai nhà ngoại giao rời khỏi nước này. Nga tuyên bố sẽ đáp trả, đại sứ bị triệu tập."
+    both = _bilateral_odds("Estonia trục xuất nhà ngoại giao Nga", body)
+    one = _bilateral_odds("Estonia trục xuất nhà ngoại giao", body)
+    assert both > one
+
+
+def test_the_topic_model_is_fitted_on_the_features_the_engine_reads() -> None:
+    from searchapp.metadata import TOPIC_FEATURES, _topic_model, topic_features
+
+    model = _topic_model()
+    assert len(model.weights) == len(TOPIC_FEATURES)
+    assert set(model.bias) == set(TOPICS)
+    assert all(len(values) == len(TOPIC_FEATURES) for _, values in topic_features("Nga", "Nga và Ukraine."))
+
+
+def test_no_article_has_more_than_three_topics() -> None:
+    title = "Biển Đông, Triều Tiên, Ukraine, Trung Đông và COVID-19 tại Hội nghị Cấp cao ASEAN"
+    body = " ".join(
+        [
+            "Tranh chấp Biển Đông và Bộ Quy tắc ứng xử.",
+            "Triều Tiên thử tên lửa đạn đạo và hạt nhân.",
+            "Xung đột Nga - Ukraine.",
+            "Hoà bình Trung Đông, Israel, Iran.",
+            "Đại dịch COVID-19 và vaccine.",
+            "Hội nghị Cấp cao ASEAN và Cộng đồng ASEAN.",
+        ]
+        * 3
+    )
+    assert 1 <= len(extract_topics(title, body)) <= 3
