@@ -90,6 +90,7 @@ load: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check searchapp tests bench
+	$(BIN)/ruff format --check searchapp tests
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/segments.sqlite .eval

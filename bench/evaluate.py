@@ -47,8 +47,8 @@ from topics import as_json as topics_json  # noqa: E402
 from topics import evaluate_topics, print_topics  # noqa: E402
 
 from searchapp.config import load_config  # noqa: E402
-from searchapp.indexer import reindex  # noqa: E402
-from searchapp.search import Searcher  # noqa: E402
+from searchapp.index.reindex import reindex  # noqa: E402
+from searchapp.search.searcher import Searcher  # noqa: E402
 
 SHARED = Path(os.environ.get("SEARCHAPP_SHARED", REPO.parent / "shared"))
 RAW_FILES = (

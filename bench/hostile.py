@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from searchapp.config import load_config  # noqa: E402
-from searchapp.search import Searcher  # noqa: E402
+from searchapp.search.searcher import Searcher  # noqa: E402
 
 _CONSONANTS = "bcdghklmnpqrstvx"
 _MARKED = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"

@@ -31,7 +31,7 @@ def main() -> int:
     from scale_corpus import ScaleCorpus
 
     from searchapp.config import load_config
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path)

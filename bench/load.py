@@ -33,7 +33,7 @@ MAX_SECONDS = 600.0
 
 def corpus_records(config) -> list[dict]:
     """Titles and bodies of the config's corpus, enough for the query mix."""
-    from searchapp.corpus import Article, iter_corpus_files, read_file
+    from searchapp.corpus.articles import Article, iter_corpus_files, read_file
 
     records: list[dict] = []
     for path in iter_corpus_files(config.corpus_path):
@@ -49,7 +49,7 @@ def run(config_path: Path, clients: int, seconds: float, workers: int = 1) -> di
     from run import Server, run_load
 
     from searchapp.config import load_config
-    from searchapp.search import Searcher
+    from searchapp.search.searcher import Searcher
 
     config = load_config(config_path)
     total = Searcher(config).doc_count()  # raises IndexMissing with the fix when there is no index

@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from searchapp import store
-from searchapp.analysis import compound_spans, word_tokens
-from searchapp.corpus import Article
-from searchapp.schema import search_text
-from searchapp.segcache import SegmentCache
+from searchapp.analysis.tokenizers import compound_spans, word_tokens
+from searchapp.corpus.articles import Article
+from searchapp.index import store
+from searchapp.index.schema import search_text
+from searchapp.index.wordcache import SegmentCache
 from searchapp.text import fold, has_diacritics, syllables
 
 FOLD_MARK = "~"

@@ -81,9 +81,9 @@ def profile_index(articles: int) -> None:
     from pyinstrument import Profiler
     from scale_corpus import ScaleCorpus
 
-    from searchapp import analysis
+    from searchapp.analysis import tokenizers as analysis
     from searchapp.config import load_config
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     source = ScaleCorpus(SHARED / "corpus-real", BENCH / "data" / "1000", 1000)
     source.ensure()
@@ -109,7 +109,7 @@ def profile_query(size: int, count: int) -> None:
     from scale_corpus import ScaleCorpus
 
     from searchapp.config import load_config
-    from searchapp.search import Searcher
+    from searchapp.search.searcher import Searcher
 
     folder = BENCH / "data" / str(size)
     if not (folder / "index" / "CURRENT").exists():

@@ -54,7 +54,7 @@ def _records(corpus: Path):
 
 def _searcher(folder: Path):
     from searchapp.config import load_config
-    from searchapp.search import Searcher
+    from searchapp.search.searcher import Searcher
 
     return Searcher(load_config(folder / "config.toml"))
 
@@ -159,7 +159,7 @@ def main() -> int:
     p.add_argument("--no-cache", action="store_true", help="keep no posting lists between searches")
     args = parser.parse_args()
     if getattr(args, "no_cache", False):
-        import searchapp.search as search_module
+        import searchapp.search.searcher as search_module
 
         search_module.POSTINGS_CACHE = 0
     if args.what == "dump":

@@ -155,7 +155,7 @@ def write_config(folder: Path) -> Path:
 def child_reindex(config_path: str) -> int:
     """Run in the child process: one full reindex, its report as JSON on stdout."""
     from searchapp.config import load_config
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     report = reindex(load_config(config_path), full=True)
     print(
@@ -219,7 +219,7 @@ def measure_full_reindex(config_path: Path, index_path: Path, size: int) -> dict
         raise SystemExit(f"the reindex child failed with status {child.returncode}")
     report = json.loads(out.strip().splitlines()[-1])
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    from searchapp import store
+    from searchapp.index import store
 
     live = store.live_generation(index_path)
     return {
@@ -252,7 +252,7 @@ def edit_articles(path: Path, count: int, tag: str) -> None:
 
 
 def measure_incremental(config, corpus, repeats: dict[int, int]) -> dict:
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     index = len(corpus.files) - 1
     target = corpus.files[index]
@@ -295,7 +295,7 @@ def query_mix(corpus, folder: Path) -> list:
 
 
 def run_api(config, mix: list, passes: int) -> tuple[dict, dict[str, list[float]], list[int]]:
-    from searchapp.search import Searcher
+    from searchapp.search.searcher import Searcher
 
     searcher = Searcher(config)
     totals: list[int] = []
@@ -714,7 +714,7 @@ def main() -> int:
     from scale_corpus import ScaleCorpus
 
     from searchapp.config import load_config
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     began = time.perf_counter()
     load_start = os.getloadavg()[0]

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 import evaluate  # noqa: E402
 
-from searchapp.search import Searcher  # noqa: E402
+from searchapp.search.searcher import Searcher  # noqa: E402
 
 
 def main() -> int:

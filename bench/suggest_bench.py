@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from searchapp import store
-from searchapp.autocomplete import Completions
+from searchapp.index import store
+from searchapp.search.completion import Completions
 from searchapp.text import fold
 
 FIXED = ["n", "t", "hoi ng", "nhat", "Nhật", "bien dong", "quan hệ việt n", "japan", "asean", "thu tuong"]

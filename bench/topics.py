@@ -35,8 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from searchapp.corpus import build_article  # noqa: E402
-from searchapp.metadata import TOPICS  # noqa: E402
+from searchapp.corpus.articles import build_article  # noqa: E402
+from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
 SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "all")

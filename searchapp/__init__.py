@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 def create_app(config: Config | None = None, serving: bool = False) -> Flask:
     """The Flask application; reads ``config.toml`` when no config is given.
     ``serving``: for a long-running server (a new index is warmed in the background)."""
-    from searchapp.web import create_app as build
+    from searchapp.web.app import create_app as build
 
     return build(config, serving=serving)

@@ -88,7 +88,7 @@ def _print_report(report, strict: bool) -> None:
 @click.pass_obj
 def reindex(obj: _Context, full: bool, strict: bool) -> None:
     """Index new, changed and deleted articles of the corpus folder."""
-    from searchapp.indexer import reindex as run_reindex
+    from searchapp.index.reindex import reindex as run_reindex
 
     config = obj.config
     if not config.corpus_path.is_dir():
@@ -114,7 +114,7 @@ def add(obj: _Context, sources: tuple[str, ...]) -> None:
     web/<year>/ in the corpus. Adding the same URL again updates its article.
     Exit status 1 if any argument failed; the others are still added.
     """
-    from searchapp.ingest import add_sources
+    from searchapp.ingest.pages import add_sources
 
     with _progress() as shown:
         try:
@@ -156,7 +156,7 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
     Items already fetched (remembered in feeds.json in the index folder) are
     skipped. A page without extractable text is saved with the item's summary.
     """
-    from searchapp.ingest import fetch_feed as run_fetch_feed
+    from searchapp.ingest.pages import fetch_feed as run_fetch_feed
 
     with _progress() as shown:
         on_outcome = _echo_above(shown, _print_outcome)
@@ -202,7 +202,7 @@ def search(
 
     Several values of one filter mean any of them; different filters must all hold.
     """
-    from searchapp.search import Searcher
+    from searchapp.search.searcher import Searcher
 
     try:
         result = Searcher(obj.config).search(
@@ -271,8 +271,8 @@ def _print_result(result) -> None:
 @click.pass_obj
 def stats(obj: _Context, as_json: bool) -> None:
     """Show how many articles the index holds, by partner, topic and source."""
-    from searchapp import metadata
-    from searchapp.search import Searcher
+    from searchapp.corpus import metadata
+    from searchapp.search.searcher import Searcher
 
     try:
         data = Searcher(obj.config).stats()
@@ -291,7 +291,7 @@ def stats(obj: _Context, as_json: bool) -> None:
 @click.pass_obj
 def check(obj: _Context) -> None:
     """Validate the corpus folder without indexing; exit 1 on any problem."""
-    from searchapp.indexer import check_corpus
+    from searchapp.index.reindex import check_corpus
 
     config = obj.config
     if not config.corpus_path.is_dir():
@@ -334,7 +334,7 @@ def _is_loopback(host: str) -> bool:
 def serve(obj: _Context, host, port, debug, allow_remote, threads, workers) -> None:
     """Serve the search page and the JSON API."""
     from searchapp import create_app
-    from searchapp.web import warm
+    from searchapp.web.app import warm
 
     config = obj.config
     host = host or config.host
@@ -390,7 +390,7 @@ def serve(obj: _Context, host, port, debug, allow_remote, threads, workers) -> N
 
 
 def _serve_workers(app, config, host: str, port: int, workers: int, threads: int) -> None:
-    from searchapp import workers as gunicorn_workers
+    from searchapp.web import workers as gunicorn_workers
 
     def ready() -> None:
         click.echo(f"Serving searchapp on http://{host}:{port}/ with {workers} processes (Ctrl+C to stop)")

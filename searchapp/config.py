@@ -132,7 +132,7 @@ def config_from_dict(data: dict[str, Any], base: Path, source_file: Path | None 
     for required in ("corpus_path", "index_path"):
         if required not in values:
             section = required.split("_")[0]
-            raise ConfigError(f"missing key {section}.path: add [{section}] path = \"...\"")
+            raise ConfigError(f'missing key {section}.path: add [{section}] path = "..."')
     values["ranking"] = _ranking(data.get("ranking", {}))
     if "base_url" in values:
         values["base_url"] = _base_url(values["base_url"])

@@ -36,7 +36,7 @@ def write_config(folder: Path, corpus: Path, **sections: dict) -> Path:
 def build_index(folder: Path, corpus: Path):
     """Config plus a freshly built index of ``corpus``."""
     from searchapp.config import load_config
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     config = load_config(write_config(folder, corpus))
     reindex(config)

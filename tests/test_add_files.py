@@ -19,10 +19,10 @@ import sys
 from click.testing import CliRunner
 from conftest import write_config
 
-from searchapp import store
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.indexer import reindex
+from searchapp.index import store
+from searchapp.index.reindex import reindex
 
 ARTICLE = "Campuchia và Việt Nam ký hiệp định thương mại\n\n" + "Hai bên nhất trí tăng cường hợp tác. " * 50
 # A child whose rename of the copy into place is a SIGKILL: the worst moment

@@ -6,7 +6,7 @@ import gzip
 import json
 import pickle
 
-from searchapp.analysis import (
+from searchapp.analysis.tokenizers import (
     VietnameseTokenizer,
     fold_analyzer,
     segment,
@@ -118,8 +118,8 @@ def _raw_articles_of(folder, name):
 
 def test_index_items_match_whoosh_field_index():
     """The one-pass analysis used by the indexer gives exactly what Whoosh's fields give."""
-    from searchapp import analysis
-    from searchapp.schema import ANALYSED_FIELDS, analysed_fields, build_schema
+    from searchapp.analysis import tokenizers as analysis
+    from searchapp.index.schema import ANALYSED_FIELDS, analysed_fields, build_schema
 
     schema = build_schema()
     texts = [
@@ -140,7 +140,7 @@ def test_features_and_tags_match_pyvi():
     """The light model loader and feature builder tag exactly as pyvi does."""
     import warnings
 
-    from searchapp import analysis
+    from searchapp.analysis import tokenizers as analysis
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -158,7 +158,7 @@ def test_features_and_tags_match_pyvi():
 def test_dictionary_words_hold_every_pyvi_word_as_keys():
     # dictionary_words() keys only the words that can differ from their keys;
     # keying every word one by one must find nothing it missed.
-    from searchapp.analysis import _pyvi_model, dictionary_words
+    from searchapp.analysis.tokenizers import _pyvi_model, dictionary_words
     from searchapp.text import syllable_key
 
     def keyed(word: str) -> str:

@@ -7,8 +7,10 @@ import stat
 
 import pytest
 
-from searchapp import atomic, ingest, store
-from searchapp.stories import StoryIndex
+from searchapp import atomic
+from searchapp.index import store
+from searchapp.index.stories import StoryIndex
+from searchapp.ingest import pages as ingest
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 
 from conftest import build_index
 
-from searchapp.indexer import reindex
-from searchapp.search import STALE_CHECK_SECONDS, Searcher
+from searchapp.index.reindex import reindex
+from searchapp.search.searcher import STALE_CHECK_SECONDS, Searcher
 
 
 def _write(corpus, key, title):

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.corpus import Article, decode_bytes, read_file
+from searchapp.corpus.articles import Article, decode_bytes, read_file
 from searchapp.errors import ArticleError
-from searchapp.indexer import reindex
-from searchapp.search import Searcher
+from searchapp.index.reindex import reindex
+from searchapp.search.searcher import Searcher
 
 # Hit lists below are read ungrouped: many test articles share a body, and the
 # search page shows one story per group.
@@ -321,8 +321,11 @@ def test_duplicate_taking_the_id_of_an_unchanged_file_is_reported(tmp_path):
         st.binary(max_size=600),
         st.text(max_size=300).map(lambda t: t.encode("utf-8")),
         st.text(max_size=300).map(lambda t: t.encode("utf-16")),
-        st.builds(lambda a, b: a + b, st.sampled_from([b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"---\n"]),
-                  st.binary(max_size=300)),
+        st.builds(
+            lambda a, b: a + b,
+            st.sampled_from([b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"---\n"]),
+            st.binary(max_size=300),
+        ),
     ),
     suffix=st.sampled_from([".txt", ".md", ".json", ".jsonl", ".jsonl.gz"]),
 )

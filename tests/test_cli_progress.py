@@ -27,7 +27,7 @@ SEARCHAPP = [sys.executable, "-m", "searchapp"]
 PARALLEL = [
     sys.executable,
     "-c",
-    "import searchapp.indexer as i\n"
+    "import searchapp.index.reindex as i\n"
     "i._SPLIT_MIN, i._PART_CHUNK, i._POLL_SECONDS = 10, 4, 0.01\n"
     "from searchapp.cli import main\n"
     "main()\n",

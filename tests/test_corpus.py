@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from searchapp.corpus import Article, iter_corpus, read_file
+from searchapp.corpus.articles import Article, iter_corpus, read_file
 from searchapp.errors import ArticleError
 
 

@@ -24,12 +24,13 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_CORPUS, build_index, write_config
 
-from searchapp import create_app, store
+from searchapp import create_app
 from searchapp.config import load_config
-from searchapp.corpus import Article, iter_corpus
+from searchapp.corpus.articles import Article, iter_corpus
 from searchapp.errors import IndexMissing
-from searchapp.indexer import reindex
-from searchapp.search import Searcher
+from searchapp.index import store
+from searchapp.index.reindex import reindex
+from searchapp.search.searcher import Searcher
 
 SEED = int(os.environ.get("SEARCHAPP_CRASH_SEED", random.randrange(1_000_000)))
 # Hang guard for a subprocess that should finish: far above a normal run.
@@ -374,7 +375,9 @@ def test_reindex_blocked_by_a_held_lock_waits_then_fails_or_proceeds(project, tm
     with store.reindex_lock(config.index_path, timeout=1):
         loser = subprocess.run(
             [sys.executable, "-m", "searchapp", "--config", str(impatient), "reindex"],
-            capture_output=True, text=True, timeout=FINISH_TIMEOUT,
+            capture_output=True,
+            text=True,
+            timeout=FINISH_TIMEOUT,
         )
         waiter = start_reindex(config_file)
         # Released only once the waiter says it waits: a busy machine may take
@@ -555,8 +558,14 @@ def _toc_truncated(config):
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize(
     "damage",
-    [_point_to_garbage, _point_to_missing, _pointer_is_a_folder, _generation_emptied, _generation_deleted,
-     _toc_truncated],
+    [
+        _point_to_garbage,
+        _point_to_missing,
+        _pointer_is_a_folder,
+        _generation_emptied,
+        _generation_deleted,
+        _toc_truncated,
+    ],
 )
 def test_damaged_index_gives_503_and_a_full_reindex_repairs_it(live_app, damage):
     client, config = live_app

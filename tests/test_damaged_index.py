@@ -26,10 +26,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE_CORPUS, write_config
 
-from searchapp import create_app, indexer, segcache, store
+from searchapp import create_app
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.indexer import reindex
+from searchapp.index import reindex as indexer
+from searchapp.index import store
+from searchapp.index import wordcache as segcache
+from searchapp.index.reindex import reindex
 
 FIX = "searchapp reindex --full"
 # Hang guard for the server and the reindex subprocesses: far above a normal run.

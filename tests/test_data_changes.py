@@ -12,10 +12,10 @@ from importlib.resources import as_file, files
 
 from conftest import build_index
 
-from searchapp import corpus as corpus_module
-from searchapp import indexer
-from searchapp.corpus import EXTRACTION_DATA, EXTRACTION_VERSION, extraction_version
-from searchapp.indexer import reindex
+from searchapp.corpus import articles as corpus_module
+from searchapp.corpus.articles import EXTRACTION_DATA, EXTRACTION_VERSION, extraction_version
+from searchapp.index import reindex as indexer
+from searchapp.index.reindex import reindex
 
 
 def data_copy(tmp_path):

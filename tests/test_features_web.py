@@ -18,9 +18,10 @@ import pytest
 from conftest import build_index
 from test_web import assert_error, links, text
 
-from searchapp import autocomplete, web
-from searchapp.autocomplete import SCAN_LIMIT, Completions
-from searchapp.web import create_app
+from searchapp.search import completion as autocomplete
+from searchapp.search.completion import SCAN_LIMIT, Completions
+from searchapp.web import app as web
+from searchapp.web.app import create_app
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
@@ -192,7 +193,7 @@ def test_suggest_follows_a_reindex(tmp_path):
     (corpus / "b.json").write_text(
         json.dumps({"title": "Campuchia và Việt Nam ký hiệp định", "body": "Campuchia."}), encoding="utf-8"
     )
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     reindex(config)
     assert {"text": "Campuchia và Việt Nam ký hiệp định", "kind": "title"} in suggest(client, "camp")

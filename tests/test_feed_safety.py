@@ -15,11 +15,11 @@ import waitress
 from conftest import write_config
 from waitress import wasyncore
 
-from searchapp import web
 from searchapp.config import load_config
 from searchapp.errors import ConfigError
-from searchapp.search import Hit, HitStream
-from searchapp.web import create_app
+from searchapp.search.searcher import Hit, HitStream
+from searchapp.web import app as web
+from searchapp.web.app import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -24,12 +24,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_config
 
-from searchapp import store
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.corpus import Article, read_file
+from searchapp.corpus.articles import Article, read_file
 from searchapp.errors import ArticleError
-from searchapp.indexer import reindex
+from searchapp.index import store
+from searchapp.index.reindex import reindex
 
 BODY = (
     "Ngày 15/3/2024, Bộ trưởng Ngoại giao Việt Nam đã hội đàm với Bộ trưởng Ngoại giao Nhật Bản tại Hà Nội. "
@@ -303,7 +303,7 @@ def test_crlf_and_lone_cr_line_ends(tmp_path):
 
 
 def test_an_unexpected_error_loses_one_file_only(tmp_path, monkeypatch):
-    from searchapp import metadata
+    from searchapp.corpus import metadata
 
     def broken(title, body):
         if "hỏng" in title:

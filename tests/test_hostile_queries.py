@@ -16,13 +16,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from searchapp import evaluation, restore, suggest, web
-from searchapp import search as search_module
-from searchapp.analysis import fold_analyzer, syllable_analyzer, word_analyzer
+from searchapp.analysis.tokenizers import fold_analyzer, syllable_analyzer, word_analyzer
+from searchapp.engine import postings as evaluation
 from searchapp.errors import QueryError
-from searchapp.querylang import FIELD_ALIASES, MAX_ALTERNATIVES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
-from searchapp.search import Searcher
+from searchapp.search import accents as restore
+from searchapp.search import searcher as search_module
+from searchapp.search import spelling as suggest
+from searchapp.search.querylang import FIELD_ALIASES, MAX_ALTERNATIVES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
+from searchapp.search.searcher import Searcher
 from searchapp.text import SYLLABLE_RE, fold, syllable_key
+from searchapp.web import app as web
 
 FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -45,7 +48,7 @@ NASTY = [
     "(Biển OR Đông",
     "-",
     "--",
-    "-\"",
+    '-"',
     '-""',
     "OR",
     "OR OR OR",
@@ -254,16 +257,45 @@ _values = st.lists(
     sources=_values,
     years=st.lists(st.one_of(_param, st.sampled_from(["2021", "1999"])), max_size=3),
 )
-@example(text="", page=math.inf, per_page=None, sort="relevance", date_from=None, date_to=None,
-         partners=[], topics=[], sources=[], years=[])
-@example(text="", page=1, per_page=10**9, sort="newest", date_from=None, date_to=None,
-         partners=[], topics=[], sources=[], years=[math.inf])
-def test_search_parameters_raise_only_query_error(searcher, text, page, per_page, sort, date_from, date_to,
-                                                   partners, topics, sources, years):
+@example(
+    text="",
+    page=math.inf,
+    per_page=None,
+    sort="relevance",
+    date_from=None,
+    date_to=None,
+    partners=[],
+    topics=[],
+    sources=[],
+    years=[],
+)
+@example(
+    text="",
+    page=1,
+    per_page=10**9,
+    sort="newest",
+    date_from=None,
+    date_to=None,
+    partners=[],
+    topics=[],
+    sources=[],
+    years=[math.inf],
+)
+def test_search_parameters_raise_only_query_error(
+    searcher, text, page, per_page, sort, date_from, date_to, partners, topics, sources, years
+):
     try:
         result = searcher.search(
-            text, partners=partners, topics=topics, sources=sources, years=years,
-            date_from=date_from, date_to=date_to, sort=sort, page=page, per_page=per_page,
+            text,
+            partners=partners,
+            topics=topics,
+            sources=sources,
+            years=years,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            page=page,
+            per_page=per_page,
         )
     except QueryError as exc:
         assert str(exc)

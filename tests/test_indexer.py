@@ -10,10 +10,10 @@ import time
 import pytest
 from conftest import build_index
 
-from searchapp import store
 from searchapp.errors import IndexBusy
-from searchapp.indexer import reindex
-from searchapp.search import Searcher
+from searchapp.index import store
+from searchapp.index.reindex import reindex
+from searchapp.search.searcher import Searcher
 
 
 def article(path, title, body="Việt Nam và Nhật Bản tăng cường hợp tác.", **extra):
@@ -61,8 +61,8 @@ def test_touched_but_identical_file_is_unchanged(small):
 
 def test_new_extraction_rules_re_extract_unchanged_files(small, monkeypatch):
     """Upgrading the metadata rules updates articles whose files did not change."""
-    from searchapp import corpus as corpus_module
-    from searchapp import indexer
+    from searchapp.corpus import articles as corpus_module
+    from searchapp.index import reindex as indexer
 
     config, _ = small
     assert reindex(config).changed == 0
@@ -129,7 +129,7 @@ def test_second_reindex_proceeds_when_the_first_finishes(small):
 
 
 def test_changing_one_line_of_a_big_file_extracts_only_that_article(tmp_path, monkeypatch):
-    from searchapp import metadata
+    from searchapp.corpus import metadata
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -169,7 +169,7 @@ def test_parallel_full_rebuild_builds_the_same_index(tmp_path, monkeypatch, spli
     """Segment writers side by side (and the pipelined writer) index exactly what one process does."""
     import dataclasses
 
-    from searchapp import indexer
+    from searchapp.index import reindex as indexer
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_config
 
-from searchapp import ingest
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.indexer import reindex
+from searchapp.index.reindex import reindex
+from searchapp.ingest import pages as ingest
 from searchapp.progress import Progress
-from searchapp.search import Searcher
+from searchapp.search.searcher import Searcher
 
 WEB = Path(__file__).resolve().parent / "data" / "web"
 NHAT_BAN = "/the-gioi/viet-nam-nhat-ban-doi-tac-chien-luoc-toan-dien.html"
@@ -320,7 +320,7 @@ def test_fetch_feed_rss_adds_new_items_only_and_never_twice(project, site):
     assert video["body"].startswith("Chiều 11/3, tại trụ sở Chính phủ, Thủ tướng tiếp Đại sứ Lào")
     assert "\n\nThủ tướng đánh giá cao" in video["body"]
     assert articles[site.url(ASEAN)]["source"] == "Nhân Dân"
-    assert search(config, "\"Đại sứ Lào\"").total == 1
+    assert search(config, '"Đại sứ Lào"').total == 1
 
     state = json.loads((config.parent / "index" / "feeds.json").read_text(encoding="utf-8"))
     assert set(state["items"]) == {"tgvn-2024-03-12-0915", site.url(ASEAN), site.url(NO_TEXT)}
@@ -361,7 +361,7 @@ def test_fetch_feed_atom_resolves_relative_links(project, site):
     assert articles[site.url(MEKONG)]["title"] == "Hợp tác Mekong - Lan Thương bước sang giai đoạn mới"
     # The Dân trí page names another site as canonical: the address it was fetched from stays its identity.
     assert articles[site.url(HOA_KY)]["source"] == "Dân trí"
-    assert search(config, "\"Lan Thương\"").total == 1
+    assert search(config, '"Lan Thương"').total == 1
     assert "0 new, 2 skipped" in run(config, "fetch-feed", "--delay", "0", site.url(ATOM)).output
 
 
@@ -370,7 +370,7 @@ def test_a_page_added_by_hand_then_from_a_feed_is_stored_once(project, site):
     assert run(config, "add", site.url(MEKONG)).exit_code == 0
     assert run(config, "fetch-feed", "--delay", "0", site.url(ATOM)).exit_code == 0
     assert len(web_articles(corpus)) == 2  # the page added by hand was saved again, not duplicated
-    assert search(config, "\"Lan Thương\"").total == 1
+    assert search(config, '"Lan Thương"').total == 1
 
 
 def test_fetch_feed_waits_between_requests(project, site, monkeypatch):
@@ -496,18 +496,18 @@ def test_the_same_item_twice_in_a_feed_is_fetched_once(project, site):
 def test_fetch_feed_killed_while_indexing_is_indexed_by_the_next_run(project, site, monkeypatch):
     """The pages were saved and the items remembered, then the reindex died: the next run indexes them."""
     config, corpus = project
-    import searchapp.indexer
+    import searchapp.index.reindex
 
-    real = searchapp.indexer.reindex
+    real = searchapp.index.reindex.reindex
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(searchapp.indexer, "reindex", killed)
+    monkeypatch.setattr(searchapp.index.reindex, "reindex", killed)
     with pytest.raises(KeyboardInterrupt):
         ingest.fetch_feed(load_config(config), site.url(RSS), delay=0)
     assert len(web_articles(corpus)) == 3 and search(config, '"Đại sứ Lào"').total == 0
-    monkeypatch.setattr(searchapp.indexer, "reindex", real)
+    monkeypatch.setattr(searchapp.index.reindex, "reindex", real)
     result = run(config, "fetch-feed", "--delay", "0", site.url(RSS))
     assert result.exit_code == 0, result.output
     assert "0 new, 3 skipped (already fetched), 0 failed" in result.output

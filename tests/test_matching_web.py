@@ -82,8 +82,8 @@ def test_feed_lists_only_matching_articles(client):
 def test_either_tone_placement_completes_the_same(tmp_path):
     from conftest import build_index
 
-    from searchapp.autocomplete import Completions, key
-    from searchapp.search import Searcher
+    from searchapp.search.completion import Completions, key
+    from searchapp.search.searcher import Searcher
 
     assert key("Hoà bình", keep_marks=True) == key("hòa bình", keep_marks=True) == "hòa bình"
     corpus = tmp_path / "corpus"

@@ -1,4 +1,4 @@
-"""Tests for searchapp.metadata: dates, outlets, partners and topics.
+"""Tests for searchapp.corpus.metadata: dates, outlets, partners and topics.
 
 The snippets below are written for these tests. The real articles are only
 read from the shared folder (see the ``corpus_real`` fixture), never copied.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.metadata import (
+from searchapp.corpus.metadata import (
     TOPICS,
     all_partners,
     all_topics,

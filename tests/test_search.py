@@ -8,7 +8,7 @@ import pytest
 from conftest import build_index
 
 from searchapp.errors import QueryError
-from searchapp.search import Searcher
+from searchapp.search.searcher import Searcher
 
 ARTICLES = {
     "nhat": (
@@ -239,9 +239,9 @@ def test_same_story_from_two_outlets_shows_once(tmp_path):
 
 
 def test_snippet_marks_whole_concepts_never_lone_syllables():
-    from searchapp.highlight import snippet
-    from searchapp.interpret import Concept, Form
-    from searchapp.ranking import match_terms
+    from searchapp.search.highlight import snippet
+    from searchapp.search.interpret import Concept, Form
+    from searchapp.search.ranking import match_terms
 
     text = "Hoạt động của tàu tại Biển Đông, đồng thời Trung Đông và biển. Đông"
     exact = match_terms([Concept("Biển Đông", (Form(("biển", "đông")),))])
@@ -292,7 +292,7 @@ def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch
     import sys
     import threading
 
-    from searchapp import evaluation
+    from searchapp.engine import postings as evaluation
 
     monkeypatch.setattr(evaluation, "POSTINGS_CACHE", 0)
 
@@ -347,7 +347,7 @@ def _answer(searcher, query):
 
 
 def test_a_reading_that_finds_nothing_falls_back_to_the_text_as_typed(tiny, monkeypatch):
-    from searchapp.restore import Restorer
+    from searchapp.search.accents import Restorer
 
     # A wrong reading, as restoration sometimes makes: nothing holds it.
     monkeypatch.setattr(Restorer, "restore", lambda self, typed, reader, docs_of=None: ["biến", "động"])

@@ -46,7 +46,7 @@ def serve(config_file, *args):
 def test_serve_uses_waitress_on_loopback_without_debug(config_file, served):
     result = serve(config_file)
     assert result.exit_code == 0, result.output
-    (app, kwargs), = served
+    ((app, kwargs),) = served
     assert kwargs["host"] == "127.0.0.1"
     assert app.debug is False
     assert kwargs["max_request_body_size"] == MAX_REQUEST_BODY

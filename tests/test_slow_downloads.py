@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_config
 
-from searchapp import ingest
 from searchapp.cli import cli
 from searchapp.config import load_config
-from searchapp.indexer import reindex
+from searchapp.index.reindex import reindex
+from searchapp.ingest import pages as ingest
 
 IDLE_LIMIT = 1.0
 TOTAL_LIMIT = 3.0

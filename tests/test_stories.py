@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from searchapp import stories
-from searchapp.stories import StoryIndex, sketch
+from searchapp.index import stories
+from searchapp.index.stories import StoryIndex, sketch
 
 WORDS = (
     "Việt Nam Hoa Kỳ tuyên bố chung đối tác chiến lược toàn diện hợp tác kinh tế thương mại đầu tư "
@@ -66,9 +66,11 @@ def test_a_damaged_file_gives_an_empty_index(tmp_path):
     assert StoryIndex.load(tmp_path).story_of == {}
 
 
-def test_an_index_saved_by_the_previous_format_is_converted(tmp_path):
-    """Earlier versions pickled a datasketch MinHashLSH; it loads with the same groups."""
+def test_an_index_saved_by_the_previous_format_is_converted(tmp_path, monkeypatch):
+    """Earlier versions pickled a datasketch MinHashLSH, under the module name
+    ``searchapp.stories``; it loads with the same groups."""
     import pickle
+    import sys
 
     from datasketch import MinHashLSH
 
@@ -80,7 +82,12 @@ def test_an_index_saved_by_the_previous_format_is_converted(tmp_path):
     story_of = {article_id: reference.assign(article_id, "", found) for article_id, found in items[:20]}
     old = StoryIndex.__new__(StoryIndex)
     old.__dict__.update(lsh=lsh, story_of=story_of)
-    (tmp_path / stories.FILE).write_bytes(pickle.dumps(old))
+    with monkeypatch.context() as patched:
+        patched.setattr(StoryIndex, "__module__", "searchapp.stories")
+        patched.setitem(sys.modules, "searchapp.stories", stories)
+        saved = pickle.dumps(old)
+    assert b"searchapp.stories" in saved and "searchapp.stories" not in sys.modules
+    (tmp_path / stories.FILE).write_bytes(saved)
     loaded = StoryIndex.load(tmp_path)
     assert loaded.story_of == story_of
     banded = stories.BANDS * stories.ROWS

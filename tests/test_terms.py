@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import build_index
 
-from searchapp.names import is_country_name, office_at
-from searchapp.search import Searcher
+from searchapp.search.names import is_country_name, office_at
+from searchapp.search.searcher import Searcher
 
 ARTICLES = {
     "macron": ("Tổng thống Pháp thăm Hà Nội", "Tổng thống Pháp Emmanuel Macron hội đàm tại Hà Nội."),

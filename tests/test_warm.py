@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from searchapp import create_app
-from searchapp.web import warm
+from searchapp.web.app import warm
 
 
 def test_warm_opens_the_index_and_builds_the_restorer(sample_config):

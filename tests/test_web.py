@@ -11,8 +11,8 @@ import pytest
 from conftest import build_index, write_config
 
 from searchapp.config import load_config
-from searchapp.search import Searcher
-from searchapp.web import create_app, format_date, format_number, format_seconds, page_numbers, safe_url
+from searchapp.search.searcher import Searcher
+from searchapp.web.app import create_app, format_date, format_number, format_seconds, page_numbers, safe_url
 
 API_KEYS = [
     *("ok", "query", "total", "page", "per_page", "took_ms", "pages", "interpreted", "concepts"),
@@ -496,7 +496,7 @@ def test_reindex_while_serving_is_picked_up(tmp_path):
     (corpus / "b.json").write_text(
         json.dumps({"title": "Tin về Campuchia", "body": "Campuchia và Việt Nam."}), encoding="utf-8"
     )
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     reindex(config)
     assert client.get("/api/search?q=campuchia").get_json()["total"] == 1
@@ -727,7 +727,7 @@ def test_one_title_pattern_and_the_page_number(client):
 
 
 def test_categories_are_vietnamese_or_not_shown():
-    from searchapp.web import category_label
+    from searchapp.web.app import category_label
 
     assert category_label("world") == "Thế giới"
     assert category_label("Ngoại giao") == "Ngoại giao"

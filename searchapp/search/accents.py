@@ -25,8 +25,8 @@ from functools import cache
 
 import numpy as np
 
-from searchapp.analysis import dictionary_words
-from searchapp.names import name_table
+from searchapp.analysis.tokenizers import dictionary_words
+from searchapp.search.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 
 # Accented forms considered per folded syllable, the most frequent first.

@@ -12,7 +12,7 @@ import re
 from functools import cache, lru_cache
 from html import escape
 
-from searchapp.ranking import MatchTerms
+from searchapp.search.ranking import MatchTerms
 from searchapp.text import accented_variants, fold, syllable_keys
 
 # Longer articles are only scanned this far for the snippet window.
@@ -121,7 +121,7 @@ def _expand_to_spaces(text: str, start: int, end: int) -> tuple[int, int]:
 
 def snippet(text: str, terms: MatchTerms, width: int = 240) -> str:
     """A short HTML extract around the densest cluster of matches."""
-    text = " ".join(text[: SCAN_LIMIT].split())
+    text = " ".join(text[:SCAN_LIMIT].split())
     matches = find_matches(text, terms)
     if not matches:
         end = min(len(text), width)

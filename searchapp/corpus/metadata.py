@@ -94,9 +94,7 @@ _DATELINE_MAX_CHARS = 80
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
 
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?![\d/.-])")
-_WORDED_DATE = re.compile(
-    r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*)?năm\s+((?:19|20)\d\d)(?!\d)", re.IGNORECASE
-)
+_WORDED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*)?năm\s+((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 _TIME = re.compile(r"\b\d{1,2}\s*[:h]\s*\d{2}\b")
 _WEEKDAY = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\b", re.IGNORECASE)
 # What may stand between a lead's start and its date: an outlet dateline
@@ -707,8 +705,13 @@ def _topics() -> tuple[_Topic, ...]:
             phrases[key] = max(float(weight), phrases.get(key, 0.0))
         topics.append(
             _Topic(
-                entry["slug"], entry["label"], entry["label_en"], entry["description"],
-                float(entry["threshold"]), phrases, bool(entry.get("pair", False)),
+                entry["slug"],
+                entry["label"],
+                entry["label_en"],
+                entry["description"],
+                float(entry["threshold"]),
+                phrases,
+                bool(entry.get("pair", False)),
             )
         )
     return tuple(topics)

@@ -26,8 +26,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searchapp import atomic, integrity, viewfile
+from searchapp import atomic
+from searchapp.engine.whoosh import mapped as viewfile
 from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing
+from searchapp.index import integrity
 
 viewfile.install()
 
@@ -169,9 +171,7 @@ def copy_atomically(src: Path, dest: Path) -> None:
 
 
 @contextlib.contextmanager
-def reindex_lock(
-    index_path: Path, timeout: float, on_wait: Callable[[str], None] | None = None
-) -> Iterator[None]:
+def reindex_lock(index_path: Path, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the writer lock; wait up to ``timeout`` seconds for another reindex.
 
     The lock is an ``flock`` on a file, so the kernel frees it when a killed
@@ -192,8 +192,7 @@ def reindex_lock(
                     raise
             if time.monotonic() >= deadline:
                 raise IndexBusy(
-                    f"another reindex is running on {index_path}; "
-                    f"waited {timeout:g} s. Try again when it has finished."
+                    f"another reindex is running on {index_path}; waited {timeout:g} s. Try again when it has finished."
                 ) from None
             if not told and on_wait:
                 on_wait(f"Waiting up to {timeout:g} s for another reindex to finish...")

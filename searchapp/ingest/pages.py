@@ -39,9 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchapp import atomic, metadata
+from searchapp import atomic
 from searchapp.config import Config
-from searchapp.corpus import is_article_file
+from searchapp.corpus import metadata
+from searchapp.corpus.articles import is_article_file
 from searchapp.errors import SearchappError
 from searchapp.progress import SILENT, Progress
 from searchapp.text import fold, nfc
@@ -102,7 +103,7 @@ class IngestResult:
     """Every outcome, the reindex report and, for a feed, what was left."""
 
     outcomes: list[Outcome] = field(default_factory=list)
-    report: Any = None  # searchapp.indexer.ReindexReport, or None when nothing was indexed
+    report: Any = None  # searchapp.index.reindex.ReindexReport, or None when nothing was indexed
     feed_title: str = ""
     left: int = 0  # new feed items not fetched because of --limit
 
@@ -616,7 +617,7 @@ def add_sources(
     with the same content) is not copied: it is only indexed. A failure is
     recorded for its argument; the other arguments are still added.
     """
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     corpus = config.corpus_path
     result = IngestResult()
@@ -676,8 +677,8 @@ def _add_article_file(corpus: Path, path: Path, source: str, names: set[str]) ->
     :returns: an outcome "copied" or "present" (already in the corpus).
     :raises IngestError: another file of that name is there, or the copy failed.
     """
-    from searchapp import store
-    from searchapp.indexer import same_content
+    from searchapp.index import store
+    from searchapp.index.reindex import same_content
 
     inside = _inside_corpus(path, corpus)
     if inside is not None:
@@ -788,7 +789,7 @@ def fetch_feed(
     :param delay: seconds to wait before each page request.
     :raises IngestError: the feed itself cannot be fetched or is not a feed.
     """
-    from searchapp.indexer import reindex
+    from searchapp.index.reindex import reindex
 
     if not is_url(feed_url):
         raise IngestError(f"{feed_url}: give the feed's http:// or https:// address")

@@ -4,10 +4,10 @@ One place turns the query box text into what is searched, for the page, the
 JSON API, the command line, feeds and exports:
 
 1. syllables typed without marks are restored to their most likely accented
-   reading (:mod:`searchapp.restore`), unless the user asked for the text
+   reading (:mod:`searchapp.search.accents`), unless the user asked for the text
    exactly as typed;
 2. the query is split into **concepts**: quoted phrases, known names
-   (:mod:`searchapp.names`), pyvi words that the index holds, and the
+   (:mod:`searchapp.search.names`), pyvi words that the index holds, and the
    remaining syllables;
 3. a concept matches only as consecutive syllables, never by one of its
    syllables alone; its alternatives (``OR``, other names of the same thing)
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from searchapp.analysis import dictionary_words, segment
-from searchapp.names import (
+from searchapp.analysis.tokenizers import dictionary_words, segment
+from searchapp.search.accents import Restorer
+from searchapp.search.names import (
     alternatives,
     is_country_name,
     longest_name_at,
@@ -29,8 +30,7 @@ from searchapp.names import (
     office_at,
     office_country_names,
 )
-from searchapp.querylang import Clause, ParsedQuery, parse_query
-from searchapp.restore import Restorer
+from searchapp.search.querylang import Clause, ParsedQuery, parse_query
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key, syllable_keys
 
 # Capitalised syllables that pyvi joins are one name unless they stand

@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
-from searchapp import metadata
+from searchapp.corpus import metadata
+from searchapp.corpus.headlines import is_caption, refine
 from searchapp.errors import ArticleError
-from searchapp.headline import is_caption, refine
 from searchapp.text import nfc
 
 SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".jsonl.gz")

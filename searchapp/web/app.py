@@ -41,12 +41,12 @@ from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from searchapp import metadata
-from searchapp.autocomplete import CompletionCache, Completions
 from searchapp.config import Config, load_config
+from searchapp.corpus import metadata
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.querylang import MAX_QUERY_CHARS
-from searchapp.search import (
+from searchapp.search.completion import CompletionCache, Completions
+from searchapp.search.querylang import MAX_QUERY_CHARS
+from searchapp.search.searcher import (
     MAX_PAGE,
     PARAMETER_NAMES,
     SORTS,
@@ -56,7 +56,7 @@ from searchapp.search import (
     SearchResult,
     date_message,
 )
-from searchapp.search import UNDATED as UNDATED_YEAR
+from searchapp.search.searcher import UNDATED as UNDATED_YEAR
 from searchapp.text import fold, nfc
 
 # A filter parameter may repeat this often, each value up to this long.

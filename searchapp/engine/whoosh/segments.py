@@ -14,14 +14,14 @@ import operator
 import tempfile
 from array import array
 
-from searchapp.schema import ANALYSED_FIELDS
+from searchapp.index.schema import ANALYSED_FIELDS
 
 
 class FastWriter:
     """Feeds a Whoosh ``SegmentWriter`` faster, with an index of the same content.
 
     * Documents come with their analysed fields already turned into terms
-      (:func:`~searchapp.schema.analysed_fields`, in worker processes);
+      (:func:`~searchapp.index.schema.analysed_fields`, in worker processes);
       :meth:`add_document` is ``SegmentWriter.add_document`` for the rest.
     * Postings are grouped by term as they arrive (:class:`_TermPool`) instead
       of one tuple each in a pool sorted at the end.

@@ -1,7 +1,7 @@
 """'Did you mean': fixes for syllables the index has never seen.
 
 Accents are not a matter for this module: a query typed without them is
-already searched in its restored reading (:mod:`searchapp.restore`). What is
+already searched in its restored reading (:mod:`searchapp.search.accents`). What is
 left is spelling: "Bien Dongg" → "Biển Đông", "ASEN" → "ASEAN". An unknown
 syllable is corrected among the folded syllables of the index (one edit, two
 for longer Latin-script names), the whole query is then read again with its
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 
-from searchapp.interpret import Interpretation
-from searchapp.restore import Restorer, case_like
+from searchapp.search.accents import Restorer, case_like
+from searchapp.search.interpret import Interpretation
 from searchapp.text import SYLLABLE_RE, fold, has_diacritics, syllable_key
 
 # Unknown syllables corrected per query, at most: each correction scans the term list.

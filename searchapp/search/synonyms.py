@@ -1,6 +1,6 @@
 """Other names of what a query names, for the ranking's synonym bonus.
 
-The names and their groups are :mod:`searchapp.names` (``data/synonyms.toml``
+The names and their groups are :mod:`searchapp.search.names` (``data/synonyms.toml``
 and the gazetteer's labels and foreign names). Names are matched on syllable
 keys with their accents: bare "lao" (labour) must not expand to "Lào" (Laos).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from searchapp.names import alternatives_table
+from searchapp.search.names import alternatives_table
 from searchapp.text import canonical_tone
 
 

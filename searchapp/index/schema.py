@@ -1,6 +1,6 @@
 """The Whoosh schema and how an :class:`Article` becomes a Whoosh document.
 
-Text is indexed several ways (see :mod:`searchapp.analysis`): exact syllables
+Text is indexed several ways (see :mod:`searchapp.analysis.tokenizers`): exact syllables
 (``syl``), folded syllables (``fold``), pyvi compound words (``words``,
 ``wfold``), neighbouring syllable pairs (``pair``) and which
 syllables are written with capitals (``caps``). The
@@ -14,8 +14,7 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.formats import Frequency
 
-from searchapp import metadata
-from searchapp.analysis import (
+from searchapp.analysis.tokenizers import (
     Span,
     caps_analyzer,
     fold_analyzer,
@@ -25,7 +24,8 @@ from searchapp.analysis import (
     syllable_analyzer,
     word_analyzer,
 )
-from searchapp.corpus import Article
+from searchapp.corpus import metadata
+from searchapp.corpus.articles import Article
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
@@ -59,7 +59,7 @@ def build_schema() -> fields.Schema:
     )
 
 
-# The analysed text fields, in the order of :func:`searchapp.analysis.index_items`.
+# The analysed text fields, in the order of :func:`searchapp.analysis.tokenizers.index_items`.
 ANALYSED_FIELDS = ("syl", "fold", "words", "wfold", "pair", "caps")
 
 
@@ -67,7 +67,7 @@ def analysed_fields(text: str, spans: list[Span]) -> dict[str, tuple[list, int]]
     """``{field: (items, length)}`` for the analysed fields of ``text``.
 
     The same terms, weights and values as Whoosh's ``field.index(text)``, in
-    one pass over the text (see :func:`searchapp.analysis.index_items`).
+    one pass over the text (see :func:`searchapp.analysis.tokenizers.index_items`).
     """
     return dict(zip(ANALYSED_FIELDS, index_items(text, spans), strict=True))
 

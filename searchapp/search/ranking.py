@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter
 
-from searchapp.analysis import SyllableTokenizer, VietnameseTokenizer
+from searchapp.analysis.tokenizers import SyllableTokenizer, VietnameseTokenizer
 from searchapp.config import RankingConfig
-from searchapp.interpret import Concept, Form
-from searchapp.querylang import Clause, ParsedQuery
-from searchapp.synonyms import find_synonyms
+from searchapp.search.interpret import Concept, Form
+from searchapp.search.querylang import Clause, ParsedQuery
+from searchapp.search.synonyms import find_synonyms
 from searchapp.text import fold, has_diacritics, syllables
 
 _LOWER = LowercaseFilter()

@@ -104,7 +104,7 @@ class StoryIndex:
         """The saved index of a generation, or an empty one."""
         try:
             with (folder / FILE).open("rb") as fh:
-                saved = pickle.load(fh)
+                saved = _Unpickler(fh).load()
             if isinstance(saved, cls) and hasattr(saved, "lsh"):
                 return _from_datasketch(saved)
             return cls(saved["ids"], saved["values"], saved["story_of"])
@@ -189,6 +189,15 @@ class StoryIndex:
             if article_id is not None:
                 for band, key in enumerate(_band_keys(values)):
                     self._buckets[band].setdefault(key, set()).add(article_id)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Finds :class:`StoryIndex` under the module name older indexes pickled it with."""
+
+    def find_class(self, module: str, name: str):
+        if module == "searchapp.stories":  # before the index package existed
+            module = __name__
+        return super().find_class(module, name)
 
 
 def _from_datasketch(old) -> StoryIndex:

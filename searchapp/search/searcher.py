@@ -22,15 +22,18 @@ from whoosh import scoring
 from whoosh import searching as whoosh_searching
 from whoosh.index import TOC
 
-from searchapp import highlight, integrity, metadata, store, suggest
 from searchapp.config import Config
+from searchapp.corpus import metadata
+from searchapp.engine.postings import EMPTY_DOCS, Engine, Evaluation, iteration_order
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.evaluation import EMPTY_DOCS, Engine, Evaluation, iteration_order
-from searchapp.interpret import Interpretation, interpret
-from searchapp.querylang import ParsedQuery, normalize_query
-from searchapp.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
-from searchapp.restore import Restorer
-from searchapp.schema import SCHEMA_VERSION
+from searchapp.index import integrity, store
+from searchapp.index.schema import SCHEMA_VERSION
+from searchapp.search import highlight
+from searchapp.search import spelling as suggest
+from searchapp.search.accents import Restorer
+from searchapp.search.interpret import Interpretation, interpret
+from searchapp.search.querylang import ParsedQuery, normalize_query
+from searchapp.search.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
 from searchapp.text import fold, nfc
 
 SORTS = ("relevance", "newest", "oldest")

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from searchapp import metadata
+from searchapp.corpus import metadata
 from searchapp.text import fold, iter_syllables, syllable_keys, syllables
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 ``reindex`` is incremental: files whose size and modification time are those
 recorded in the manifest are not even read; in changed files, only articles
 whose content checksum changed are rewritten. ``full=True`` builds a new
-generation aside and swaps it in (see :mod:`searchapp.store`).
+generation aside and swaps it in (see :mod:`searchapp.index.store`).
 
 Duplicate ids: the first file in path order (then line order) wins; the others
 are reported and skipped.
@@ -25,9 +25,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from searchapp import analysis, repair, segcache, store
+from searchapp.analysis import tokenizers as analysis
 from searchapp.config import Config
-from searchapp.corpus import (
+from searchapp.corpus.articles import (
     DEFAULT_MAX_FILE_MB,
     EXTRACTION_VERSION,
     Article,
@@ -38,13 +38,15 @@ from searchapp.corpus import (
     read_file,
     relative_id,
 )
+from searchapp.engine.whoosh.segments import FastWriter
 from searchapp.errors import ArticleError, IndexBusy
+from searchapp.index import repair, store
+from searchapp.index import wordcache as segcache
+from searchapp.index.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
+from searchapp.index.stories import StoryIndex
+from searchapp.index.stories import sketch as stories_sketch
+from searchapp.index.wordcache import SegmentCache
 from searchapp.progress import SILENT, Progress
-from searchapp.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
-from searchapp.segcache import SegmentCache
-from searchapp.segwriter import FastWriter
-from searchapp.stories import StoryIndex
-from searchapp.stories import sketch as stories_sketch
 
 
 @dataclass

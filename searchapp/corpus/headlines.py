@@ -43,11 +43,7 @@ def is_caption(line: str) -> bool:
 def looks_like_headline(line: str) -> bool:
     """Short, no final full stop, not a caption."""
     text = line.strip()
-    return (
-        MIN_HEADLINE_CHARS <= len(text) <= MAX_HEADLINE_CHARS
-        and not text.endswith(".")
-        and not is_caption(text)
-    )
+    return MIN_HEADLINE_CHARS <= len(text) <= MAX_HEADLINE_CHARS and not text.endswith(".") and not is_caption(text)
 
 
 def refine(title: str, body: str) -> Headline:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from searchapp import integrity, segcache, store
 from searchapp.errors import IndexDamaged
+from searchapp.index import integrity, store
+from searchapp.index import wordcache as segcache
 
 
 def before_reindex(index_path: Path, full: bool) -> tuple[Path | None, list[str]]:

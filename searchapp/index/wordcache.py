@@ -18,7 +18,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from searchapp.analysis import Span, compound_spans
+from searchapp.analysis.tokenizers import Span, compound_spans
 
 CACHE_FILE = "segments.sqlite"
 # Below this many texts, starting worker processes costs more than it saves.

@@ -1,0 +1,1 @@
+"""Query evaluation over whole posting lists, and the one door to Whoosh's internals."""

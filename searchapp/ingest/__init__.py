@@ -1,0 +1,1 @@
+"""Adding articles from the web: downloads, page extraction and feeds."""
