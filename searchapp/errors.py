@@ -73,3 +73,7 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class WhooshVersionError(SearchappError):
+    """The installed Whoosh is not the version the engine reads and writes files for."""

@@ -12,17 +12,15 @@ top of the ranking.
 
 from __future__ import annotations
 
-import pickle
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.util.numeric import byte_to_length
+
+from searchapp.engine.whoosh import codec
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
@@ -75,17 +73,11 @@ class Engine:
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset in reader.leaf_readers():
             if leaf.has_deletions():
-                count = leaf.doc_count_all()
-                perdoc = getattr(leaf, "_perdoc", None)
-                if hasattr(perdoc, "deleted_docs"):
-                    deleted = list(perdoc.deleted_docs())
-                else:
-                    deleted = [d for d in range(count) if leaf.is_deleted(d)]
-                self.live[[offset + d for d in deleted]] = False
+                self.live[[offset + d for d in codec.deleted_docs(leaf)]] = False
         self.has_deletions = not bool(self.live.all())
         self.B = weighting.B
         self.K1 = weighting.K1
-        self.field_B = dict(weighting._field_B)
+        self.field_B = codec.bm25_field_b(weighting)
         self._lengths: dict[str, Any] = {}
         self._cache: OrderedDict = OrderedDict()
         self._cached = 0
@@ -105,19 +97,11 @@ class Engine:
     def _read_lengths(self, searcher, field: str):
         found = self._lengths.get(field)
         if found is None:
-            found = np.ones(self.size, dtype=np.int64)
-            table = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+            found = np.ones(self.size, dtype=np.int64)  # Whoosh's default length: 1
             for leaf, offset in searcher.reader().leaf_readers():
-                count = leaf.doc_count_all()
-                perdoc = getattr(leaf, "_perdoc", None)
-                if hasattr(perdoc, "_cached_reader"):
-                    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                    if column is None:
-                        continue  # Whoosh's default length: 1
-                    raw = np.fromiter(iter(column), dtype=np.int64, count=count)
-                    found[offset : offset + count] = table[raw]
-                else:
-                    found[offset : offset + count] = [leaf.doc_field_length(d, field, 1) or 0 for d in range(count)]
+                lengths = codec.field_lengths(leaf, field)
+                if lengths is not None:
+                    found[offset : offset + len(lengths)] = lengths
             self._lengths[field] = found
         return found
 
@@ -155,36 +139,11 @@ class Engine:
         for leaf, offset in reader.leaf_readers():
             if (field, btext) not in leaf:
                 continue
-            m = leaf.postings(field, btext)
-            m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
-            if isinstance(m, W3LeafMatcher) and not m._byteids:
-                while True:
-                    if m._data is None:
-                        m._read_data()
-                    ids, weights, vals = m._data
-                    count = m._blocklength
-                    id_parts.append(np.cumsum(np.asarray(ids, dtype=np.int64)) + offset)
-                    if weights is None:
-                        weight_parts.append(np.ones(count, dtype=np.float64))
-                    elif isinstance(weights, float):
-                        weight_parts.append(np.full(count, weights, dtype=np.float64))
-                    else:
-                        weight_parts.append(np.asarray(weights, dtype=np.float64))
-                    if positional:
-                        values.extend(vals)
-                    if m._lastblock:
-                        break
-                    m._goto(m._nextoffset)
-            else:
-                ids, weights = [], []
-                while m.is_active():
-                    ids.append(m.id())
-                    weights.append(m.weight())
-                    if positional:
-                        values.append(m.value())
-                    m.next()
-                id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
-                weight_parts.append(np.asarray(weights, dtype=np.float64))
+            for ids, tf, vals in codec.posting_blocks(leaf, field, btext, positional):
+                id_parts.append(ids + offset)
+                weight_parts.append(tf)
+                if vals is not None:
+                    values.extend(vals)
         docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
         tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
         if self.has_deletions and len(docs):
@@ -199,17 +158,8 @@ class Engine:
         K1 = self.K1
         fl = self.lengths(searcher, field)[docs]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        decode = _position_decoder(fieldobj.format) if positional else None
+        decode = codec.position_decoder(fieldobj.format) if positional else None
         return _Postings(docs, scores, values if positional else None, decode, field, text)
-
-
-def _position_decoder(fmt):
-    def decode(value: bytes) -> list[int]:
-        if not value.endswith(b"."):
-            value += b"."
-        return list(accumulate(pickle.loads(value[4:])))
-
-    return decode if type(fmt).__name__ == "Positions" else fmt.decode_positions
 
 
 def _tree_sum(parts: list):

@@ -38,11 +38,18 @@ from searchapp.corpus.articles import (
     read_file,
     relative_id,
 )
-from searchapp.engine.whoosh.segments import FastWriter
+from searchapp.engine.whoosh.segments import FastWriter, commit_parts, finish_part, part_writer
 from searchapp.errors import ArticleError, IndexBusy
 from searchapp.index import repair, store
 from searchapp.index import wordcache as segcache
-from searchapp.index.schema import SCHEMA_VERSION, analysed_fields, build_schema, search_text, to_document
+from searchapp.index.schema import (
+    ANALYSED_FIELDS,
+    SCHEMA_VERSION,
+    analysed_fields,
+    build_schema,
+    search_text,
+    to_document,
+)
 from searchapp.index.stories import StoryIndex
 from searchapp.index.stories import sketch as stories_sketch
 from searchapp.index.wordcache import SegmentCache
@@ -316,7 +323,7 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
         writer = ix.writer(timeout=config.lock_timeout, limitmb=256)
     except LockError as exc:
         raise IndexBusy("another process is writing the index; try again shortly") from exc
-    fast = FastWriter(writer)
+    fast = FastWriter(writer, ANALYSED_FIELDS)
     try:
         stories = StoryIndex() if fresh else StoryIndex.load(folder)
         for doc_id in plan.delete:
@@ -408,9 +415,7 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
         finally:
             cache.close()
         # What commit() does, with the parts' segments as the new segment list.
-        writer._close_segment()
-        writer._commit_toc(segments)
-        writer._finish()
+        commit_parts(writer, segments)
         # Saved after the commit, as in _apply.
         stories.save(folder)
     except BaseException:
@@ -476,11 +481,9 @@ _PART_CHUNK = 64
 
 def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path, written=None) -> None:
     """Child process: write ``articles[start:end]`` into a segment of its own."""
-    from whoosh.writing import SegmentWriter
-
     _worker_init()
-    writer = SegmentWriter(ix, _lk=False, limitmb=256)
-    fast = FastWriter(writer)
+    writer = part_writer(ix, limitmb=256)
+    fast = FastWriter(writer, ANALYSED_FIELDS)
     title_repeat = config.ranking.title_repeat
     cache = SegmentCache(config.index_path)
     blobs, seconds = [], 0.0
@@ -500,7 +503,7 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path,
                     written.value += len(chunk)
     finally:
         cache.close()
-    segment = writer._finalize_segment()
+    segment = finish_part(writer)
     tmp = out.with_suffix(".tmp")
     with tmp.open("wb") as fh:
         pickle.dump((segment, blobs, seconds), fh, protocol=pickle.HIGHEST_PROTOCOL)

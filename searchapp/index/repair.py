@@ -13,8 +13,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from searchapp.engine.whoosh import integrity
 from searchapp.errors import IndexDamaged
-from searchapp.index import integrity, store
+from searchapp.index import store
 from searchapp.index import wordcache as segcache
 
 

@@ -19,13 +19,13 @@ from searchapp.analysis.tokenizers import (
     caps_analyzer,
     fold_analyzer,
     folded_word_analyzer,
-    index_items,
     pair_analyzer,
     syllable_analyzer,
     word_analyzer,
 )
 from searchapp.corpus import metadata
 from searchapp.corpus.articles import Article
+from searchapp.index.terms import index_items
 
 # Bump when the schema or analysis changes; an index of another version is
 # rebuilt by the next reindex.
@@ -59,7 +59,7 @@ def build_schema() -> fields.Schema:
     )
 
 
-# The analysed text fields, in the order of :func:`searchapp.analysis.tokenizers.index_items`.
+# The analysed text fields, in the order of :func:`searchapp.index.terms.index_items`.
 ANALYSED_FIELDS = ("syl", "fold", "words", "wfold", "pair", "caps")
 
 
@@ -67,7 +67,7 @@ def analysed_fields(text: str, spans: list[Span]) -> dict[str, tuple[list, int]]
     """``{field: (items, length)}`` for the analysed fields of ``text``.
 
     The same terms, weights and values as Whoosh's ``field.index(text)``, in
-    one pass over the text (see :func:`searchapp.analysis.tokenizers.index_items`).
+    one pass over the text (see :func:`searchapp.index.terms.index_items`).
     """
     return dict(zip(ANALYSED_FIELDS, index_items(text, spans), strict=True))
 

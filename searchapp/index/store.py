@@ -27,9 +27,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from searchapp import atomic
+from searchapp.engine.whoosh import codec, integrity
 from searchapp.engine.whoosh import mapped as viewfile
 from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing
-from searchapp.index import integrity
 
 viewfile.install()
 
@@ -37,8 +37,6 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = "reindex.lock"
 INDEX_NAME = "articles"
-# Opening attempts when a commit removes the files being opened.
-OPEN_ATTEMPTS = 3
 # What new_generation names a folder; CURRENT holding anything else is damage.
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}-[0-9]{6}-[0-9]{9}")
 
@@ -79,15 +77,8 @@ def open_live_index(index_path: Path):
     if folder is None:
         raise IndexMissing(f"No index in {index_path}. Run `searchapp reindex` first.")
     integrity.read_toc(folder, INDEX_NAME)  # junk is reported here, its file closed
-    for _ in range(OPEN_ATTEMPTS - 1):
-        try:
-            return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
-        except FileNotFoundError:
-            time.sleep(0.01)  # an incremental commit replaced the table of contents just listed
-        except integrity.UNREADABLE:
-            break
     try:
-        return whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True)
+        return codec.retrying(lambda: whoosh_index.open_dir(str(folder), indexname=INDEX_NAME, readonly=True))
     except integrity.UNREADABLE as exc:
         raise integrity.damaged_toc(folder, INDEX_NAME, exc) from exc
 

@@ -20,13 +20,13 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh import searching as whoosh_searching
-from whoosh.index import TOC
 
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.engine.postings import EMPTY_DOCS, Engine, Evaluation, iteration_order
+from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.index import integrity, store
+from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search import highlight
 from searchapp.search import spelling as suggest
@@ -62,8 +62,6 @@ BUDGET_SECONDS = 1.0
 NEAR_MISS_CONCEPTS = 8
 # Candidates re-scored by query coverage.
 RERANK_DEPTH = 100
-# Reopening when a commit removed the files of the generation just opened.
-OPEN_ATTEMPTS = 3
 # How often a serving searcher looks for a newer index (one read of CURRENT
 # and a listing of the live folder); in between, requests read no files for it.
 STALE_CHECK_SECONDS = 1.0
@@ -344,16 +342,6 @@ def _split(value) -> tuple[str, ...]:
     return tuple(v for v in _text(value).split(",") if v)
 
 
-def _latest_toc(ix):
-    """The newest table of contents; a commit may delete the one just listed."""
-    for _ in range(OPEN_ATTEMPTS - 1):
-        try:
-            return TOC.read(ix.storage, ix.indexname)
-        except FileNotFoundError:
-            time.sleep(0.01)
-    return TOC.read(ix.storage, ix.indexname)
-
-
 class _Generation:
     """One opened index generation, shared by threads.
 
@@ -371,7 +359,7 @@ class _Generation:
         self.ix = store.open_live_index(index_path)
         folder = self.ix.storage.folder
         try:
-            self._toc = _latest_toc(self.ix)
+            self._toc = codec.latest_toc(self.ix)
         except integrity.UNREADABLE as exc:
             raise integrity.damaged_toc(folder, store.INDEX_NAME, exc) from exc
         # Checked before anything is mapped, and compared before each use: a
@@ -390,7 +378,7 @@ class _Generation:
     def _open_reader(self):
         toc = self._toc
         try:
-            return self.ix._reader(self.ix.storage, toc.schema, list(toc.segments), toc.generation)
+            return codec.open_reader(self.ix, toc)
         except OSError as exc:
             # A commit since this generation was opened removed a segment file.
             raise _Outdated from exc
@@ -495,7 +483,7 @@ class Searcher:
             self._checked = time.monotonic()
 
     def _open_generation(self) -> _Generation:
-        for _ in range(OPEN_ATTEMPTS):
+        for _ in range(codec.OPEN_ATTEMPTS):
             try:
                 return _Generation(self.config.index_path)
             except _Outdated:
@@ -520,7 +508,7 @@ class Searcher:
 
     def _open(self) -> tuple[_Generation, Any]:
         """The live generation and this thread's Whoosh searcher on it."""
-        for _ in range(OPEN_ATTEMPTS):
+        for _ in range(codec.OPEN_ATTEMPTS):
             gen = self._current()
             try:
                 return gen, gen.searcher(self.weighting)

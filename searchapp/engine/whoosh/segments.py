@@ -13,15 +13,16 @@ import marshal
 import operator
 import tempfile
 from array import array
+from collections.abc import Iterable
 
-from searchapp.index.schema import ANALYSED_FIELDS
+from whoosh.writing import SegmentWriter
 
 
 class FastWriter:
     """Feeds a Whoosh ``SegmentWriter`` faster, with an index of the same content.
 
     * Documents come with their analysed fields already turned into terms
-      (:func:`~searchapp.index.schema.analysed_fields`, in worker processes);
+      (the fields named ``analysed``, prepared in worker processes);
       :meth:`add_document` is ``SegmentWriter.add_document`` for the rest.
     * Postings are grouped by term as they arrive (:class:`_TermPool`) instead
       of one tuple each in a pool sorted at the end.
@@ -30,13 +31,13 @@ class FastWriter:
       Whoosh's ``FieldWriter.add_postings``.
     """
 
-    def __init__(self, writer) -> None:
+    def __init__(self, writer, analysed: Iterable[str]) -> None:
         self.writer = writer
         self.pool = _TermPool(writer.pool.limit)
         writer.pool.cleanup()
         writer.pool = self.pool
         writer._flush_segment = lambda: _flush_segment(writer)
-        for name in ANALYSED_FIELDS:
+        for name in analysed:
             field = writer.schema[name]
             # What add_document is replaced with relies on this.
             assert field.scorable and not field.stored and not field.vector
@@ -263,3 +264,25 @@ def _write_postings(postwriter, ids: list, weights: list, values: list, lengths:
             if found:
                 postwriter._minlength = min(found)
                 postwriter._maxlength = max(found)
+
+
+# -- segments written by child processes, committed by the parent
+
+
+def part_writer(ix, limitmb: int) -> SegmentWriter:
+    """A writer of one more segment of ``ix``, for a child process while the
+    parent holds the index's lock (the parent commits what it writes)."""
+    return SegmentWriter(ix, _lk=False, limitmb=limitmb)
+
+
+def finish_part(writer: SegmentWriter):
+    """Write the part's segment files; the segment, to send to the parent (picklable)."""
+    return writer._finalize_segment()
+
+
+def commit_parts(writer: SegmentWriter, segments: list) -> None:
+    """What ``writer.commit()`` does, with ``segments`` (from :func:`finish_part`)
+    as the index's new segment list."""
+    writer._close_segment()
+    writer._commit_toc(segments)
+    writer._finish()

@@ -1,0 +1,161 @@
+"""Whoosh's files read in bulk: posting blocks, field lengths, deletions, tables of contents.
+
+Whoosh's public matchers hand out one posting per Python call; the engine
+wants a term's whole posting list as arrays. These functions read the
+``whoosh3`` codec's blocks and columns directly, falling back to the public
+API where a segment is not in that format. They also encode posting values
+the way ``whoosh.formats`` does, for the indexer's one-pass analysis.
+"""
+
+from __future__ import annotations
+
+import operator
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from pickle import dumps
+from typing import Any, TypeVar
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
+from whoosh.index import TOC
+from whoosh.matching import FilterMatcher
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+
+T = TypeVar("T")
+
+# Reads of a table of contents that a commit may replace meanwhile.
+OPEN_ATTEMPTS = 3
+
+
+def retrying(read: Callable[[], T]) -> T:
+    """``read()``, tried again (up to :data:`OPEN_ATTEMPTS` in all) while it
+    raises :class:`FileNotFoundError`: an incremental commit replaced the
+    table of contents just listed."""
+    for _ in range(OPEN_ATTEMPTS - 1):
+        try:
+            return read()
+        except FileNotFoundError:
+            time.sleep(0.01)
+    return read()
+
+
+def latest_toc(ix) -> TOC:
+    """The newest table of contents of ``ix``."""
+    return retrying(lambda: TOC.read(ix.storage, ix.indexname))
+
+
+def open_reader(ix, toc: TOC):
+    """A reader of exactly the segments ``toc`` lists (not whatever is newest).
+
+    :raises OSError: when a commit since removed one of its files.
+    """
+    return ix._reader(ix.storage, toc.schema, list(toc.segments), toc.generation)
+
+
+# -- reading
+
+
+def deleted_docs(leaf) -> list[int]:
+    """The deleted document numbers of one segment's reader."""
+    perdoc = getattr(leaf, "_perdoc", None)
+    if hasattr(perdoc, "deleted_docs"):
+        return list(perdoc.deleted_docs())
+    return [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
+
+
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def field_lengths(leaf, field: str) -> np.ndarray | None:
+    """Every document's length in ``field`` in one segment, or None where the
+    segment stores none (Whoosh's default length, 1, for every document)."""
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    if not hasattr(perdoc, "_cached_reader"):
+        return np.array([leaf.doc_field_length(d, field, 1) or 0 for d in range(count)], dtype=np.int64)
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    return _LENGTHS[np.fromiter(iter(column), dtype=np.int64, count=count)]
+
+
+def posting_blocks(leaf, field: str, btext: bytes, positional: bool) -> Iterator[tuple[Any, Any, list | None]]:
+    """A term's postings in one segment, a block at a time:
+    ``(docnums, term frequencies, encoded values or None)`` as numpy arrays
+    (the values a list of bytes, only when ``positional``)."""
+    m = leaf.postings(field, btext)
+    if isinstance(m, FilterMatcher):  # deletions: the wrapped matcher's blocks, filtered later
+        m = m.child
+    if isinstance(m, W3LeafMatcher) and not m._byteids:
+        while True:
+            if m._data is None:
+                m._read_data()
+            ids, weights, vals = m._data
+            count = m._blocklength
+            if weights is None:
+                tf = np.ones(count, dtype=np.float64)
+            elif isinstance(weights, float):
+                tf = np.full(count, weights, dtype=np.float64)
+            else:
+                tf = np.asarray(weights, dtype=np.float64)
+            yield np.cumsum(np.asarray(ids, dtype=np.int64)), tf, (list(vals) if positional else None)
+            if m._lastblock:
+                break
+            m._goto(m._nextoffset)
+        return
+    docs, tfs, values = [], [], []
+    while m.is_active():
+        docs.append(m.id())
+        tfs.append(m.weight())
+        if positional:
+            values.append(m.value())
+        m.next()
+    yield np.asarray(docs, dtype=np.int64), np.asarray(tfs, dtype=np.float64), (values if positional else None)
+
+
+def bm25_field_b(weighting) -> dict[str, float]:
+    """The per-field ``B`` of a :class:`whoosh.scoring.BM25F`."""
+    return dict(weighting._field_B)
+
+
+# -- posting values
+
+
+def position_decoder(fmt) -> Callable[[bytes], list[int]]:
+    """Decoding a posting value of format ``fmt`` into its positions."""
+
+    def decode(value: bytes) -> list[int]:
+        if not value.endswith(b"."):
+            value += b"."
+        return list(accumulate(pickle.loads(value[4:])))
+
+    return decode if type(fmt) is Positions else fmt.decode_positions
+
+
+_SINGLE_POSITION: dict[int, bytes] = {}
+_FREQUENCY: dict[int, bytes] = {}
+
+
+def encode_positions(poslist: list[int]) -> bytes:
+    """``whoosh.formats.Positions.encode``: the count, then pickled position deltas."""
+    # Most pair terms occur once in a text: their encoding depends only on the
+    # position, so it is made once per position.
+    if len(poslist) == 1 and poslist[0] < 1 << 16:
+        value = _SINGLE_POSITION.get(poslist[0])
+        if value is None:
+            value = _SINGLE_POSITION[poslist[0]] = pack_uint(1) + dumps(poslist, 2)
+        return value
+    deltas = list(map(operator.sub, poslist, [0, *poslist[:-1]]))
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def encode_frequency(freq: int) -> bytes:
+    """``whoosh.formats.Frequency.encode`` of a term frequency."""
+    value = _FREQUENCY.get(freq)
+    if value is None:
+        value = _FREQUENCY[freq] = pack_uint(freq)
+    return value
