@@ -2,8 +2,10 @@
 
 The reindex hands over documents whose text fields were analysed in worker
 processes; postings are pooled by term and written a block at a time with
-the codec's own posting writer. ``bench/index_compare.py`` checks that an
-index written this way equals one written by Whoosh, posting by posting.
+the codec's own posting writer. ``tests/test_fast_writer.py`` checks that
+an index written this way, in one process or several, equals one written by
+Whoosh, posting by posting (with ``bench/index_compare.py``, which also
+compares any two indexes by hand).
 """
 
 from __future__ import annotations
