@@ -32,8 +32,9 @@ import numpy as np
 from searchapp.analysis.tokenizers import compound_spans, word_tokens
 from searchapp.corpus.articles import Article
 from searchapp.index import store
+from searchapp.index.pool import WorkerPool
 from searchapp.index.schema import search_text
-from searchapp.index.wordcache import SegmentCache
+from searchapp.index.wordcache import WordCache
 from searchapp.text import fold, has_diacritics, syllables
 
 FOLD_MARK = "~"
@@ -86,11 +87,12 @@ def load_documents(config) -> tuple[list[PeerDoc], float]:
             stored.append((article, meta))
     stored.sort(key=lambda item: item[0].id)
     texts = [search_text(a, config.ranking.title_repeat) for a, _ in stored]
-    cache = SegmentCache(config.index_path)
+    cache, pool = WordCache(config.index_path), WorkerPool(config.index_workers)
     try:
-        spans = dict(cache.segment_all(texts, config.index_workers))
+        spans = dict(cache.segment_all(texts, pool))
     finally:
         cache.close()
+        pool.close()
     docs = []
     for (article, meta), text in zip(stored, texts, strict=True):
         syl = syllables(text)

@@ -30,8 +30,7 @@ from searchapp import create_app
 from searchapp.cli import cli
 from searchapp.config import load_config
 from searchapp.index import reindex as indexer
-from searchapp.index import store
-from searchapp.index import wordcache as segcache
+from searchapp.index import store, wordcache
 from searchapp.index.reindex import reindex
 
 FIX = "searchapp reindex --full"
@@ -179,14 +178,14 @@ def test_binary_current_reindex_full_leaves_no_orphan_generation(project):
 
 
 def test_corrupt_segment_cache_is_discarded_and_filled_again(project):
-    cache = project.index_path / segcache.CACHE_FILE
+    cache = project.index_path / wordcache.CACHE_FILE
     cache.write_bytes(os.urandom(20_000))
     report = reindex(project, full=True)
     assert report.added > 0
-    assert any(segcache.CACHE_FILE in warning and "discarded" in warning for warning in report.warnings)
-    cached = segcache.SegmentCache(project.index_path)
+    assert any(wordcache.CACHE_FILE in warning and "discarded" in warning for warning in report.warnings)
+    cached = wordcache.WordCache(project.index_path)
     try:
-        assert cached.lookup([segcache.key("x")]) == {}  # a working database again
+        assert cached.lookup([wordcache.key("x")]) == {}  # a working database again
         assert cached._db.execute("SELECT count(*) FROM spans").fetchone()[0] > 0
     finally:
         cached.close()

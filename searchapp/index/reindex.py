@@ -15,7 +15,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,7 +24,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from searchapp.analysis import tokenizers as analysis
+from searchapp.analysis import tokenizers
 from searchapp.config import Config
 from searchapp.corpus.articles import (
     DEFAULT_MAX_FILE_MB,
@@ -40,8 +39,8 @@ from searchapp.corpus.articles import (
 )
 from searchapp.engine.whoosh.segments import FastWriter, commit_parts, finish_part, part_writer
 from searchapp.errors import ArticleError, IndexBusy
-from searchapp.index import repair, store
-from searchapp.index import wordcache as segcache
+from searchapp.index import repair, store, wordcache
+from searchapp.index.pool import WorkerPool, worker_init
 from searchapp.index.schema import (
     ANALYSED_FIELDS,
     SCHEMA_VERSION,
@@ -52,7 +51,7 @@ from searchapp.index.schema import (
 )
 from searchapp.index.stories import StoryIndex
 from searchapp.index.stories import sketch as stories_sketch
-from searchapp.index.wordcache import SegmentCache
+from searchapp.index.wordcache import WordCache
 from searchapp.progress import SILENT, Progress
 
 
@@ -138,7 +137,7 @@ def reindex(
             manifest = {**manifest, "files": {}}
         report = ReindexReport(full=live is None)
         report.warnings.extend(repairs)
-        workers = _Workers(config.index_workers)
+        workers = WorkerPool(config.index_workers)
         try:
             progress.stage("Reading", _expected_articles(config.index_path, manifest))
             max_bytes = mb_to_bytes(config.max_file_mb)
@@ -332,7 +331,7 @@ def _apply(config, ix, folder: Path, plan: _Plan, report: ReindexReport, progres
         if plan.write:
             progress.stage("Indexing", len(plan.write))
         done = 0
-        cache = SegmentCache(config.index_path)
+        cache = WordCache(config.index_path)
         try:
             for article, fields, sketch in _prepared(config, cache, plan.write, workers, report):
                 story = stories.assign(article.id, "", sketch)
@@ -409,7 +408,7 @@ def _apply_split(config, ix, folder: Path, plan: _Plan, report: ReindexReport, p
             segments.append(segment)
             blobs.extend(new_blobs)
             report.segment_seconds += seconds
-        cache = SegmentCache(config.index_path)
+        cache = WordCache(config.index_path)
         try:
             cache.store(blobs)
         finally:
@@ -481,11 +480,11 @@ _PART_CHUNK = 64
 
 def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path, written=None) -> None:
     """Child process: write ``articles[start:end]`` into a segment of its own."""
-    _worker_init()
+    worker_init()
     writer = part_writer(ix, limitmb=256)
     fast = FastWriter(writer, ANALYSED_FIELDS)
     title_repeat = config.ranking.title_repeat
-    cache = SegmentCache(config.index_path)
+    cache = WordCache(config.index_path)
     blobs, seconds = [], 0.0
     try:
         for offset in range(start, end, _PART_CHUNK):
@@ -518,7 +517,7 @@ _WINDOW = 24
 _PARALLEL_MIN = 48
 
 
-def _prepared(config: Config, cache: SegmentCache, articles: list[Article], workers, report: ReindexReport):
+def _prepared(config: Config, cache: WordCache, articles: list[Article], workers, report: ReindexReport):
     """``(article, analysed fields, story sketch)`` for every article, in order.
 
     The costly per-article work (pyvi segmentation on a cache miss, analysis of
@@ -554,10 +553,10 @@ def _prepared(config: Config, cache: SegmentCache, articles: list[Article], work
         yield from _drain(pending.popleft(), finish)
 
 
-def _cached_jobs(cache: SegmentCache, chunk: list[Article], title_repeat: int):
+def _cached_jobs(cache: WordCache, chunk: list[Article], title_repeat: int):
     """The segmentation cache keys of ``chunk`` and its jobs: each article with
     its cached spans, or ``None`` where the worker must segment it."""
-    keys = [segcache.key(search_text(a, title_repeat)) for a in chunk]
+    keys = [wordcache.key(search_text(a, title_repeat)) for a in chunk]
     found = cache.lookup(keys)
     return keys, [(a, found.get(k)) for a, k in zip(chunk, keys, strict=True)]
 
@@ -578,54 +577,15 @@ def _prepare_chunk(job):
         text = search_text(article, title_repeat)
         started = time.perf_counter()
         if blob is None:
-            spans = analysis.compound_spans(text)
-            new = segcache.pack(spans)
+            spans = tokenizers.compound_spans(text)
+            new = wordcache.pack(spans)
         else:
-            spans, new = segcache.unpack(blob), None
+            spans, new = wordcache.unpack(blob), None
         seconds = time.perf_counter() - started
         fields = analysed_fields(text, spans)
         sketch = stories_sketch(f"{article.title}\n{article.body}") if with_sketch else None
         out.append((new, fields, sketch, seconds))
     return out
-
-
-class _Workers:
-    """A fork pool made on first use, after pyvi is loaded (the workers share it)."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count or os.cpu_count() or 1
-        self.pool = None
-
-    def get(self):
-        if self.pool is None and self.count > 1:
-            analysis._pyvi_model()
-            self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_worker_init)
-        return self.pool
-
-    def imap(self, function, iterable):
-        pool = self.get()
-        if pool is None:
-            return map(function, iterable)
-        return pool.imap(function, iterable)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
-
-
-def _worker_init() -> None:
-    # A worker must not outlive a killed reindex: it would keep the inherited
-    # lock file descriptor open and block the next reindex.
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:
-        os._exit(0)
 
 
 def _batches(items: list[Article], size: int) -> Iterable[list[Article]]:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from searchapp.engine.whoosh import integrity
 from searchapp.errors import IndexDamaged
-from searchapp.index import store
-from searchapp.index import wordcache as segcache
+from searchapp.index import store, wordcache
 
 
 def before_reindex(index_path: Path, full: bool) -> tuple[Path | None, list[str]]:
@@ -35,7 +34,7 @@ def before_reindex(index_path: Path, full: bool) -> tuple[Path | None, list[str]
     store.discard_leftovers(index_path, live)
     if half_built:
         notes.append(f"removed half-built generations left by an interrupted reindex: {', '.join(half_built)}")
-    cache_note = segcache.discard_if_damaged(index_path)
+    cache_note = wordcache.discard_if_damaged(index_path)
     if cache_note:
         notes.append(cache_note)
     return (None if full else live), notes

@@ -27,11 +27,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from searchapp import atomic
-from searchapp.engine.whoosh import codec, integrity
-from searchapp.engine.whoosh import mapped as viewfile
+from searchapp.engine.whoosh import codec, integrity, mapped
 from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing
 
-viewfile.install()
+mapped.install()
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"

@@ -1,4 +1,4 @@
-"""Segmentation of articles for indexing: cached on disk, parallel over cores.
+"""The word cache: pyvi's compound-word spans of each article text, kept on disk.
 
 pyvi is the costliest step of indexing (~14 ms per article), so an article's
 compound-word spans are kept in a small SQLite file keyed by a hash of the
@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
-import os
 import sqlite3
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from searchapp.analysis.tokenizers import Span, compound_spans
+from searchapp.index.pool import WorkerPool
 
 CACHE_FILE = "segments.sqlite"
-# Below this many texts, starting worker processes costs more than it saves.
-_PARALLEL_MIN = 64
 
 
 def key(text: str) -> str:
@@ -71,7 +68,7 @@ def discard_if_damaged(folder: Path) -> str | None:
     return f"{path} was damaged ({reason}); it was discarded and will be filled again"
 
 
-class SegmentCache:
+class WordCache:
     """Compound spans by text hash, in ``segments.sqlite`` of the index folder."""
 
     def __init__(self, folder: Path) -> None:
@@ -97,32 +94,15 @@ class SegmentCache:
         """Add packed spans computed elsewhere (committed by :meth:`close`)."""
         self._db.executemany("INSERT OR REPLACE INTO spans VALUES (?, ?)", items)
 
-    def segment_all(self, texts: list[str], workers: int = 0) -> Iterator[tuple[str, list[Span]]]:
-        """Yield ``(text, spans)`` for every text, segmenting only cache misses.
-
-        :param workers: processes to use; 0 means one per CPU core.
-        """
+    def segment_all(self, texts: list[str], pool: WorkerPool) -> Iterator[tuple[str, list[Span]]]:
+        """Yield ``(text, spans)`` for every text, segmenting only cache misses, in ``pool``."""
         keys = [key(t) for t in texts]
         cached = self.lookup(keys)
         missing = [t for t, k in zip(texts, keys, strict=True) if k not in cached]
         for text, text_key in zip(texts, keys, strict=True):
             if text_key in cached:
                 yield text, unpack(cached[text_key])
-        for text, (text_key, blob) in zip(missing, self._run(missing, workers), strict=True):
+        for text, (text_key, blob) in zip(missing, pool.imap(_segment_job, missing), strict=True):
             self._db.execute("INSERT OR REPLACE INTO spans VALUES (?, ?)", (text_key, blob))
             yield text, unpack(blob)
         self._db.commit()
-
-    @staticmethod
-    def _run(texts: list[str], workers: int) -> Iterable[tuple[str, bytes]]:
-        workers = workers or os.cpu_count() or 1
-        if workers == 1 or len(texts) < _PARALLEL_MIN:
-            return map(_segment_job, texts)
-        return _pooled(texts, workers)
-
-
-def _pooled(texts: list[str], workers: int) -> Iterator[tuple[str, bytes]]:
-    # fork shares the already-loaded pyvi model with the workers.
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        yield from pool.imap(_segment_job, texts, chunksize=4)
