@@ -429,7 +429,7 @@ def test_partner_filter_takes_names(client, name):
 
 def test_search_page_builds_the_completion_table_in_the_background(sample_config):
     app = create_app(sample_config)
-    cache = app.extensions["searchapp.completions"]
+    cache = app.extensions["searchapp"]._completions
     assert cache._table is None
     app.test_client().get("/?q=bien+dong").close()
     deadline = time.monotonic() + 30

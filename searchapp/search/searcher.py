@@ -28,9 +28,9 @@ from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
-from searchapp.search import highlight
-from searchapp.search import spelling as suggest
+from searchapp.search import highlight, spelling
 from searchapp.search.accents import Restorer
+from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.interpret import Interpretation, interpret
 from searchapp.search.querylang import ParsedQuery, normalize_query
 from searchapp.search.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
@@ -365,7 +365,9 @@ class _Generation:
         # Checked before anything is mapped, and compared before each use: a
         # mapped file cut short would kill the process (see integrity).
         self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
-        self.version = self._toc.generation
+        # Whoosh numbers each commit's table of contents (its "generation");
+        # here a generation is a folder, and this is the commit opened in it.
+        self.commit = self._toc.generation
         self.local = threading.local()
         reader = self._open_reader()
         self.columns = _Columns(reader)
@@ -429,6 +431,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._checked = 0.0  # time.monotonic() of the last look for a newer index
         self._opening: threading.Thread | None = None
+        self._completions = CompletionCache()
 
     # -- index lifecycle ---------------------------------------------------
 
@@ -502,7 +505,7 @@ class Searcher:
         if folder != gen.folder:
             return True
         try:
-            return gen.ix.latest_generation() != gen.version
+            return gen.ix.latest_generation() != gen.commit
         except OSError as exc:
             raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
 
@@ -770,7 +773,7 @@ class Searcher:
 
     def _suggestion(self, gen: _Generation, searcher, interp: Interpretation, deadline: float | None = None):
         """A spelling fix that finds articles, or ``None`` (also when ``deadline`` passes first)."""
-        text = suggest.suggest(interp, searcher.reader(), gen.restorer(searcher), deadline)
+        text = spelling.suggest(interp, searcher.reader(), gen.restorer(searcher), deadline)
         if text is None or (deadline is not None and time.perf_counter() > deadline):
             return None
         plan = self._plan(gen, searcher, text, exact=False)
@@ -988,6 +991,26 @@ class Searcher:
             "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
             "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
         }
+
+    def completions(self, background: bool = False) -> Completions | None:
+        """The search box's completion table of the open generation, built on first use.
+
+        :param background: only start building it in a thread (``None`` is returned).
+        """
+        gen = self._current()
+
+        def build() -> Completions:
+            reader = gen.ix.reader()
+            try:
+                return Completions.from_reader(reader)
+            finally:
+                reader.close()
+
+        key = (str(gen.folder), gen.commit)
+        if background:
+            self._completions.warm(key, build)
+            return None
+        return self._completions.get(key, build)
 
     def close(self) -> None:
         """Release the index files."""

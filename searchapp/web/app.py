@@ -44,7 +44,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from searchapp.config import Config, load_config
 from searchapp.corpus import metadata
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.querylang import MAX_QUERY_CHARS
 from searchapp.search.searcher import (
     MAX_PAGE,
@@ -190,7 +189,6 @@ def create_app(config: Config | None = None, serving: bool = False) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Opened once; the searcher notices a reindex on its own.
     app.extensions["searchapp"] = Searcher(config, serving=serving)
-    app.extensions["searchapp.completions"] = CompletionCache()
     app.register_blueprint(bp)
     app.add_template_filter(format_date, "vn_date")
     app.add_template_filter(format_number, "vn_number")
@@ -221,37 +219,6 @@ def warm(app: Flask) -> None:
 
 def _searcher() -> Searcher:
     return current_app.extensions["searchapp"]
-
-
-def index_generation(searcher: Searcher) -> Any:
-    """The searcher's open index generation (``.ix``, ``.folder``, ``.version``).
-
-    Reopened by the searcher when a reindex publishes a new one. The engine
-    has no public accessor for it yet, hence the private call in one place.
-    """
-    return searcher._current()
-
-
-def _completions(background: bool = False) -> Completions | None:
-    """The completion table of the live index generation, built on first use.
-
-    :param background: only start building it in a thread (``None`` is returned).
-    """
-    gen = index_generation(_searcher())
-
-    def build() -> Completions:
-        reader = gen.ix.reader()
-        try:
-            return Completions.from_reader(reader)
-        finally:
-            reader.close()
-
-    cache: CompletionCache = current_app.extensions["searchapp.completions"]
-    key = (str(gen.folder), gen.version)
-    if background:
-        cache.warm(key, build)
-        return None
-    return cache.get(key, build)
 
 
 # -- request state --------------------------------------------------------------
@@ -808,7 +775,7 @@ def index() -> str:
     state = read_state()
     searcher = _searcher()
     # The box on this page will ask for completions: have the table ready.
-    _completions(background=True)
+    searcher.completions(background=True)
     if state.is_home:
         recent = replace(state, per_page=RECENT_ARTICLES).search(searcher)
         return render_template(
@@ -901,7 +868,7 @@ def api_suggest() -> Response:
     (``[query, [completions]]``) that browsers ask for.
     """
     query = request.args.get("q", "")[:MAX_SUGGEST_CHARS]
-    table = _completions() if query.strip() else None
+    table = _searcher().completions() if query.strip() else None
     suggestions = table.complete(query) if table is not None else []
     if request.args.get("format") == "opensearch":
         body = json.dumps([query, [s.text for s in suggestions]], ensure_ascii=False)
