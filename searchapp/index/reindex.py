@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
-import os
 import pickle
 import time
 from collections import deque
@@ -24,6 +23,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from searchapp import atomic
 from searchapp.analysis import tokenizers
 from searchapp.config import Config
 from searchapp.corpus.articles import (
@@ -503,10 +503,8 @@ def _write_part(config, ix, articles, story_of, start: int, end: int, out: Path,
     finally:
         cache.close()
     segment = finish_part(writer)
-    tmp = out.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
+    with atomic.replacing(out) as fh:  # the parent reads it whole or not at all
         pickle.dump((segment, blobs, seconds), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, out)
 
 
 # Articles sent to a worker at a time, and chunks in flight: bounds the memory
