@@ -9,6 +9,7 @@ else, a Whoosh upgrade could break it silently.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from functools import cache
 from pathlib import Path
@@ -118,3 +119,101 @@ def test_another_whoosh_version_is_refused_by_name():
     door.check_version()  # the installed one: the pinned one
     with pytest.raises(WhooshVersionError, match=r"needs whoosh-reloaded==2\.7\.5, found Whoosh 2\.7\.6"):
         door.check_version("2.7.6")
+
+
+# -- what may import what (docs/ARCHITECTURE.md)
+
+# Each part of the package and the parts it may import. The flow runs down:
+# web and cli -> search -> engine, index -> analysis, corpus -> text.
+ALLOWED = {
+    "text": set(),
+    "errors": set(),
+    "atomic": set(),
+    "progress": set(),
+    "config": {"errors"},
+    "analysis": {"text"},
+    "corpus": {"errors", "text"},
+    "engine.whoosh": {"errors"},
+    "engine": {"engine.whoosh", "errors", "text"},
+    "index": {"analysis", "atomic", "config", "corpus", "engine.whoosh", "errors", "progress", "text"},
+    "ingest": {"atomic", "config", "corpus", "errors", "index", "progress", "text"},
+    "search": {"analysis", "config", "corpus", "engine", "engine.whoosh", "errors", "index", "text"},
+    "web": {"config", "corpus", "errors", "search", "text"},
+    "cli": {"__init__", "config", "corpus", "errors", "index", "ingest", "progress", "search", "web"},
+    "__init__": {"config", "web"},
+    "__main__": {"cli"},
+}
+# The parts that may import Whoosh at all (its public API; internals: the door only).
+WHOOSH_USERS = {"analysis", "index", "engine", "engine.whoosh", "search"}
+PACKAGES = {"analysis", "corpus", "engine", "index", "ingest", "search", "web"}
+
+
+def part_of(module: str) -> str:
+    """``searchapp.engine.whoosh.codec`` -> ``engine.whoosh``; ``searchapp.cli`` -> ``cli``."""
+    parts = module.split(".")[1:]
+    if parts[:2] == ["engine", "whoosh"]:
+        return "engine.whoosh"
+    return parts[0] if parts else "__init__"
+
+
+def is_module(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+
+
+def imported_parts(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(parse(path)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "searchapp":
+            if node.module == "searchapp":  # a module, or a name of the package's __init__
+                found |= {part_of(f"searchapp.{a.name}") if is_module(a.name) else "__init__" for a in node.names}
+            else:
+                found.add(part_of(node.module))
+        elif isinstance(node, ast.Import):
+            found |= {part_of(a.name) for a in node.names if a.name.split(".")[0] == "searchapp"}
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            if any(n.split(".")[0] == "whoosh" for n in names):
+                found.add("whoosh")
+    return found
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_every_module_belongs_to_a_known_part():
+    assert {part_of(module_name(p)) for p in modules(PACKAGE)} == set(ALLOWED)
+
+
+def test_each_part_imports_only_what_it_may():
+    found = []
+    for path in modules(PACKAGE):
+        part = part_of(module_name(path))
+        allowed = ALLOWED[part] | {part} | ({"whoosh"} if part in WHOOSH_USERS else set())
+        found += [f"{module_name(path)} imports {other}" for other in sorted(imported_parts(path) - allowed)]
+    assert found == []
+
+
+def test_web_and_cli_use_no_private_name_of_the_library():
+    """The web layer and the command line go through public APIs (Searcher's above all)."""
+    found = []
+    for path in [*modules(PACKAGE / "web"), PACKAGE / "cli.py"]:
+        for node in ast.walk(parse(path)):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                    found.append(f"{module_name(path)}:{node.lineno} uses .{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("searchapp"):
+                found += [f"{module_name(path)}:{node.lineno} imports {a.name}" for a in node.names if a.name[0] == "_"]
+    assert found == []
+
+
+def test_the_rules_are_the_ones_the_architecture_document_states():
+    text = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for part, allowed in ALLOWED.items():
+        if part in PACKAGES or part == "engine.whoosh":
+            line = f"| `{part.replace('.', '/')}/` |"
+            assert line in text, f"{part} has no row in docs/ARCHITECTURE.md"
+            row = text.split(line, 1)[1].split("\n", 1)[0]
+            named = set(re.findall(r"`([a-z_.]+)`", row.rsplit("|", 2)[-2]))
+            assert named == {a.replace("/", ".") for a in allowed}, part
