@@ -206,7 +206,9 @@ def searcher(sample_config):
 
 
 def _check_result(result, per_page=None):
-    assert result.total >= len(result.hits) >= 0
+    # The page holds what is left of the list at its place, up to a page.
+    assert result.entries <= result.total
+    assert len(result.hits) == max(0, min(result.per_page, result.entries - (result.page - 1) * result.per_page))
     assert len(result.hits) <= result.per_page
     for hit in result.hits:
         assert hit.id and isinstance(hit.snippet, str)
