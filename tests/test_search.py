@@ -455,3 +455,19 @@ def test_a_concept_typed_twice_counts_once(tiny):
     # required, and so what is found, does not.
     assert [h.id for h in twice.hits] == [h.id for h in once.hits]
     assert twice.total == once.total
+
+
+@pytest.mark.parametrize("query", ["", "Việt Nam", "hợp tác"])
+def test_facet_values_are_listed_by_count_then_label(sample_config, query):
+    """Equal counts are ordered by label: not by where the first article happened to lie."""
+    from searchapp.search.searcher import Searcher
+
+    facets = Searcher(sample_config).search(query).facets
+    ties = 0
+    for name in ("partner", "mentioned", "topic", "source"):
+        listed = [v for v in facets[name] if not v.selected]
+        assert [(v.count, v.label) for v in listed] == sorted(
+            ((v.count, v.label) for v in listed), key=lambda cl: (-cl[0], cl[1])
+        )
+        ties += sum(a.count == b.count for a, b in zip(listed, listed[1:], strict=False))
+    assert ties  # the rule was put to work

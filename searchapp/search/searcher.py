@@ -23,7 +23,7 @@ from whoosh import searching as whoosh_searching
 
 from searchapp.config import Config
 from searchapp.corpus import metadata
-from searchapp.engine.postings import EMPTY_DOCS, Engine, Evaluation, iteration_order
+from searchapp.engine.postings import EMPTY_DOCS, Engine, Evaluation
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.index import store
@@ -300,20 +300,11 @@ class _Entries:
             self._masks[value] = found
         return found
 
-    def counts(self, keep, order=None) -> Counter:
-        """Values among the documents of mask ``keep``, counted in the order a
-        loop over the documents (ascending, or ``order``: a docnum → rank
-        array) would first meet them."""
-        chosen = keep[self.docs]
-        codes = self.code[chosen]
-        if not len(codes):
-            return Counter()
-        if order is not None:
-            sequence = np.lexsort((np.arange(len(codes)), order[self.docs[chosen]]))
-            codes = codes[sequence]
-        unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
-        ranked = np.argsort(first, kind="stable")
-        return Counter({self.values[int(unique[i])]: int(counts[i]) for i in ranked})
+    def counts(self, keep) -> Counter:
+        """How many documents of mask ``keep`` hold each value."""
+        codes = self.code[keep[self.docs]]
+        unique, counts = np.unique(codes, return_counts=True)
+        return Counter({self.values[int(u)]: int(c) for u, c in zip(unique, counts, strict=True)})
 
 
 def _column(reader, name: str, size: int, default, convert) -> list:
@@ -576,7 +567,7 @@ class Searcher:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
         gen, searcher = self._open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
-        plan, filters, matched, inserted, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
+        plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
         exact = plan.interpretation.exact
         total = len(allowed)
         keep = np.zeros(gen.columns.size, dtype=bool)
@@ -594,8 +585,7 @@ class Searcher:
                 partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
             else:
                 skipped.append("partial")
-        order = iteration_order(inserted, matched, allowed, filters.active, gen.columns.size)
-        facets = self._facets(gen, matched, keep, order, filters, notices)
+        facets = self._facets(gen, matched, keep, filters, notices)
         timeline = _timeline(gen.columns.date_array, allowed)
         interp = plan.interpretation
         suggestion = None
@@ -652,7 +642,7 @@ class Searcher:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
         gen, searcher = self._open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
-        plan, _, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
+        plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
@@ -677,17 +667,17 @@ class Searcher:
         """
         plan = self._plan(gen, searcher, query, exact)
         filters, notices = self._filters(gen, plan.interpretation.parsed, *wanted)
-        matched, inserted = self._matching(plan)
+        matched = self._matching(plan)
         allowed = self._apply_filters(gen, matched, filters)
         if not len(allowed) and not exact and plan.interpretation.changed:
             typed = self._plan(gen, searcher, query, exact=True)
             typed_filters, typed_notices = self._filters(gen, typed.interpretation.parsed, *wanted)
-            typed_matched, typed_inserted = self._matching(typed)
+            typed_matched = self._matching(typed)
             typed_allowed = self._apply_filters(gen, typed_matched, typed_filters)
             if len(typed_allowed):
                 typed.interpretation.fallback_from = plan.interpretation.text
-                return typed, typed_filters, typed_matched, typed_inserted, typed_allowed, typed_notices
-        return plan, filters, matched, inserted, allowed, notices
+                return typed, typed_filters, typed_matched, typed_allowed, typed_notices
+        return plan, filters, matched, allowed, notices
 
     def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
         reader = searcher.reader()
@@ -756,20 +746,19 @@ class Searcher:
         return filters, notices
 
     def _matching(self, plan: _Plan):
-        """The matching docnums (sorted array), and how many were found before exclusions."""
+        """The matching docnums (sorted array)."""
         interp, run = plan.interpretation, plan.run
         if not interp.concepts:
             if interp.parsed.items:
-                return EMPTY_DOCS, EMPTY_DOCS  # only punctuation was typed: nothing can match
+                return EMPTY_DOCS  # only punctuation was typed: nothing can match
             docs = np.flatnonzero(run.engine.live).astype(np.int64)
         else:
             docs = run.evaluate(plan.matching).docs
-        inserted = docs
         if plan.excluded is not None:
             excluded = run.evaluate(plan.excluded).docs
             if len(excluded):
                 docs = docs[~np.isin(docs, excluded, assume_unique=True)]
-        return docs, inserted
+        return docs
 
     def _suggestion(self, gen: _Generation, searcher, interp: Interpretation, deadline: float | None = None):
         """A spelling fix that finds articles, or ``None`` (also when ``deadline`` passes first)."""
@@ -777,7 +766,7 @@ class Searcher:
         if text is None or (deadline is not None and time.perf_counter() > deadline):
             return None
         plan = self._plan(gen, searcher, text, exact=False)
-        return text if len(self._matching(plan)[0]) else None
+        return text if len(self._matching(plan)) else None
 
     def _near_misses(self, gen: _Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
         """The best articles that hold every concept but one, each with what it lacks."""
@@ -893,7 +882,7 @@ class Searcher:
             mentioned=list(meta.get("mentioned", [])),
         )
 
-    def _facets(self, gen: _Generation, matched, keep, order, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+    def _facets(self, gen: _Generation, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
         """Counts of every facet over the whole result set.
 
         A facet with values chosen is counted without its own filter (the other
@@ -915,7 +904,7 @@ class Searcher:
             return others
 
         counted = {
-            facet: entries.counts(pool(facet), order)
+            facet: entries.counts(pool(facet))
             for facet, entries in (
                 ("partner", cols.partner_entries),
                 ("mentioned", cols.mentioned_entries),
@@ -1095,7 +1084,13 @@ def _timeline(dates, docs) -> list[dict[str, Any]]:
 
 
 def _facet(counts: Counter, selected: tuple, label, by_value: bool = False) -> list[FacetValue]:
-    items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True) if by_value else counts.most_common()
+    """The values of one facet as listed: the most frequent first, equal counts
+    by label (or, ``by_value``, the greatest value first: years), then the
+    chosen values that are not among them."""
+    if by_value:
+        items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+    else:
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
     values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
     shown = {v.value for v in values}
     values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
