@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 LOCK := requirements.lock
 UV := uv==0.13.9
 
-.PHONY: install lock serve test test-fast test-wheel browser reindex eval ablation bench bench-small load lint clean
+.PHONY: install lock serve test test-fast test-wheel browser reindex eval ablation bench bench-small load lint typecheck clean
 
 install: $(STAMP)
 
@@ -50,7 +50,7 @@ serve: $(STAMP)
 	$(BIN)/searchapp reindex
 	$(BIN)/searchapp serve$(if $(HOST), --host $(HOST)) --port $(PORT)$(if $(SERVE_ARGS), $(SERVE_ARGS))
 
-test: lint browser
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP)
@@ -91,6 +91,10 @@ load: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check searchapp tests bench
 	$(BIN)/ruff format --check searchapp tests
+
+# The package's types ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/segments.sqlite .eval

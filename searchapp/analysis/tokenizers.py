@@ -98,7 +98,9 @@ class _LightPyvi:
 
         import pycrfsuite
 
-        folder = Path(importlib.util.find_spec("pyvi").submodule_search_locations[0])
+        spec = importlib.util.find_spec("pyvi")
+        assert spec is not None and spec.submodule_search_locations  # pyvi is a package
+        folder = Path(spec.submodule_search_locations[0])
         self.bi_grams, self.tri_grams = set(), set()
         with codecs.open(str(folder / "models" / "words.txt"), "r", encoding="utf-8") as fin:
             for token in fin.read().split("\n"):

@@ -677,8 +677,8 @@ def build_article(
     if not title:
         if not body.strip():
             raise ArticleError(rel, "empty article (no title and no text)", line)
-        lost = next((w for w in warnings if w.startswith("field 'title'")), None)
-        reason = f"no title ({lost})" if lost else _no_title_advice(rel, front_matter is not None)
+        title_lost = next((w for w in warnings if w.startswith("field 'title'")), None)
+        reason = f"no title ({title_lost})" if title_lost else _no_title_advice(rel, front_matter is not None)
         raise ArticleError(rel, reason, line)
     refined = refine(title, body)
     title, body = refined.title, refined.body
@@ -762,7 +762,8 @@ def _as_texts(key: str, value: Any, warnings: list[str]) -> tuple[str, ...] | No
 
 
 def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list", tuple: "list", bytes: "binary value"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "mapping", list: "list", tuple: "list", bytes: "binary value"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _lost(key: str, value: Any) -> str:
@@ -860,4 +861,6 @@ def _checksum(values: dict[str, Any]) -> str:
 def iter_corpus(root: Path) -> Iterator[Article | ArticleError]:
     """Every article (or error) of every file under ``root``."""
     for path in iter_corpus_files(root):
-        yield from read_file(path, root)
+        for item in read_file(path, root):
+            assert not isinstance(item, Unchanged)  # only read_file(known=...) says so
+            yield item

@@ -39,7 +39,7 @@ class _Postings:
         # Encoded positions, one bytes object per posting, joined: a cached
         # posting costs its bytes plus 8 instead of a Python object each.
         self.blob = b"".join(values) if values is not None else b""
-        self.ends = np.cumsum([len(v) for v in values], dtype=np.int64) if values is not None else None
+        self.ends: Any = np.cumsum([len(v) for v in values], dtype=np.int64) if values is not None else None
         self.decode = decode
         self.field = field
         self.text = text
@@ -230,6 +230,8 @@ class Evaluation:
         # Restricted evaluations, by query (whoosh queries compare by value)
         # and the identity of the array they are restricted to, kept alive here.
         self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
+        # Phrases with slop whose proximity top() checked: query id -> (query, docnum -> verified).
+        self.proximity: dict[int, tuple[Any, dict[int, bool]]] = {}
 
     def term(self, field: str, text: str) -> _Postings | None:
         return self.engine.postings(self.searcher, field, text)
@@ -378,6 +380,90 @@ class Evaluation:
             out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
         return out
 
+    def top(self, query, allowed, keep, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best of ``allowed`` for ``query``, as Whoosh's top collector ranks them.
+
+        Proximity bonuses (phrases with slop) are first counted as if they matched
+        wherever both words occur, then checked on the candidates that reach the
+        top, until the top is made only of checked documents.
+        """
+        subs = list(query.subqueries) if isinstance(query, wq.Or) else [query]
+        base = np.zeros(len(allowed), dtype=np.float64)
+        lazy = []
+        for q in subs:
+            if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
+                lazy.append(q)
+            else:
+                base += _lookup(self.among(q, allowed), allowed)[0]
+        exact = base
+        if lazy:
+            upper = base.copy()
+            exact = base.copy()
+            pending = np.zeros(len(allowed), dtype=bool)
+            checks: list[tuple[Any, ...]] = []
+            for q in lazy:
+                docs, parts, plist = self._phrase_candidates(q)
+                inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
+                docs = docs[inside]
+                bonus = _tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
+                if q.boost != 1.0:
+                    bonus = bonus * q.boost
+                where = np.searchsorted(allowed, docs)
+                full = np.zeros(len(allowed), dtype=np.float64)
+                full[where] = bonus
+                upper += full
+                pending[where] = True
+                checks.append((q, where, bonus, plist, {}))
+            while True:
+                current = np.where(pending, upper, exact)
+                best = _top(allowed, current, k)
+                todo = best[pending[best]]
+                if not len(todo):
+                    break
+                for q, where, bonus, plist, verified in checks:
+                    pos = np.searchsorted(where, todo)
+                    pos[pos >= len(where)] = 0
+                    hit = where[pos] == todo if len(where) else np.zeros(len(todo), dtype=bool)
+                    for i, j in zip(todo[hit].tolist(), pos[hit].tolist(), strict=True):
+                        doc = int(allowed[i])
+                        lists = [p.positions(int(np.searchsorted(p.docs, doc))) for p in plist]
+                        verified[doc] = _phrase_at(lists, q.slop)
+                        if verified[doc]:
+                            exact[i] += bonus[j]
+                pending[todo] = False
+            self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
+            best = _top(allowed, exact, k)
+        else:
+            best = _top(allowed, exact, k)
+        if isinstance(query, wq.Or) and query.boost != 1.0:
+            exact = exact * query.boost
+        return [(int(allowed[i]), float(exact[i])) for i in best]
+
+    def matched_terms(self, query, docs: list[int]) -> list[set[tuple[str, str]]]:
+        """Per document, the (field, text) of the query's term matchers matching it
+        (what Whoosh's ``terms=True`` records: a phrase's words only where it matches)."""
+        out: list[set[tuple[str, str]]] = [set() for _ in docs]
+        array = np.asarray(docs, dtype=np.int64)
+        proximity = self.proximity
+
+        def walk(q) -> None:
+            if isinstance(q, wq.Or):
+                for sub in q.subqueries:
+                    walk(sub)
+                return
+            if isinstance(q, wq.Phrase) and id(q) in proximity:
+                verified = proximity[id(q)][1]
+                hits = [bool(verified.get(d)) for d in docs]
+            else:
+                hits = _lookup(self.among(q, np.unique(array)), array)[1].tolist()
+            terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
+            for terms_of_doc, hit in zip(out, hits, strict=True):
+                if hit:
+                    terms_of_doc.update(terms)
+
+        walk(query)
+        return out
+
 
 def _intersection(subs: list[_Scored]) -> _Scored:
     """Documents in every one of ``subs`` (rarest first), scores summed."""
@@ -432,93 +518,3 @@ def _top(docs, scores, k: int):
     else:
         sel = np.arange(len(docs))
     return sel[np.lexsort((docs[sel], -scores[sel]))][:k]
-
-
-def _evaluate_top(self: Evaluation, query, allowed, keep, k: int) -> list[tuple[int, float]]:
-    """The ``k`` best of ``allowed`` for ``query``, as Whoosh's top collector ranks them.
-
-    Proximity bonuses (phrases with slop) are first counted as if they matched
-    wherever both words occur, then checked on the candidates that reach the
-    top, until the top is made only of checked documents.
-    """
-    subs = list(query.subqueries) if isinstance(query, wq.Or) else [query]
-    base = np.zeros(len(allowed), dtype=np.float64)
-    lazy = []
-    for q in subs:
-        if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
-            lazy.append(q)
-        else:
-            base += _lookup(self.among(q, allowed), allowed)[0]
-    exact = base
-    if lazy:
-        upper = base.copy()
-        exact = base.copy()
-        pending = np.zeros(len(allowed), dtype=bool)
-        checks = []
-        for q in lazy:
-            docs, parts, plist = self._phrase_candidates(q)
-            inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
-            docs = docs[inside]
-            bonus = _tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
-            if q.boost != 1.0:
-                bonus = bonus * q.boost
-            where = np.searchsorted(allowed, docs)
-            full = np.zeros(len(allowed), dtype=np.float64)
-            full[where] = bonus
-            upper += full
-            pending[where] = True
-            checks.append((q, where, bonus, plist, {}))
-        while True:
-            current = np.where(pending, upper, exact)
-            best = _top(allowed, current, k)
-            todo = best[pending[best]]
-            if not len(todo):
-                break
-            for q, where, bonus, plist, verified in checks:
-                pos = np.searchsorted(where, todo)
-                pos[pos >= len(where)] = 0
-                hit = where[pos] == todo if len(where) else np.zeros(len(todo), dtype=bool)
-                for i, j in zip(todo[hit].tolist(), pos[hit].tolist(), strict=True):
-                    doc = int(allowed[i])
-                    lists = [p.positions(int(np.searchsorted(p.docs, doc))) for p in plist]
-                    verified[doc] = _phrase_at(lists, q.slop)
-                    if verified[doc]:
-                        exact[i] += bonus[j]
-            pending[todo] = False
-        self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
-        best = _top(allowed, exact, k)
-    else:
-        best = _top(allowed, exact, k)
-    if isinstance(query, wq.Or) and query.boost != 1.0:
-        exact = exact * query.boost
-    return [(int(allowed[i]), float(exact[i])) for i in best]
-
-
-def _evaluate_matched_terms(self: Evaluation, query, docs: list[int]) -> list[set[tuple[str, str]]]:
-    """Per document, the (field, text) of the query's term matchers matching it
-    (what Whoosh's ``terms=True`` records: a phrase's words only where it matches)."""
-    out: list[set[tuple[str, str]]] = [set() for _ in docs]
-    array = np.asarray(docs, dtype=np.int64)
-    proximity = getattr(self, "proximity", {})
-
-    def walk(q) -> None:
-        if isinstance(q, wq.Or):
-            for sub in q.subqueries:
-                walk(sub)
-            return
-        if isinstance(q, wq.Phrase) and id(q) in proximity:
-            verified = proximity[id(q)][1]
-            hits = [bool(verified.get(d)) for d in docs]
-        else:
-            hits = _lookup(self.among(q, np.unique(array)), array)[1].tolist()
-        terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
-        for terms_of_doc, hit in zip(out, hits, strict=True):
-            if hit:
-                terms_of_doc.update(terms)
-
-    walk(query)
-    return out
-
-
-Evaluation.top = _evaluate_top
-Evaluation.matched_terms = _evaluate_matched_terms

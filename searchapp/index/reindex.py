@@ -96,7 +96,10 @@ def check_corpus(corpus: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tupl
 
     :param max_file_mb: files bigger than this (once decompressed) are reported.
     """
-    good, errors, warnings, owners = 0, [], [], {}
+    good = 0
+    errors: list[ArticleError] = []
+    warnings: list[str] = []
+    owners: dict[str, str] = {}
     max_bytes = mb_to_bytes(max_file_mb)
     for path in iter_corpus_files(corpus):
         for item in read_file(path, corpus, max_bytes=max_bytes):
@@ -104,7 +107,7 @@ def check_corpus(corpus: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tupl
                 errors.append(item)
             elif item.id in owners:
                 errors.append(_duplicate(item, owners[item.id]))
-            else:
+            elif isinstance(item, Article):  # no Unchanged: nothing is known
                 owners[item.id] = _where(item)
                 good += 1
                 warnings.extend(f"{_where(item)}: {w}" for w in item.warnings)
@@ -302,11 +305,11 @@ def _rewrites_much(ix, plan: _Plan) -> bool:
     return bool(before) and len(plan.write) + len(plan.delete) > MERGE_SHARE * before
 
 
-def _where(article: Article) -> str:
+def _where(article: Article | Unchanged) -> str:
     return f"{article.path}:{article.line}" if article.line else article.path
 
 
-def _duplicate(article: Article, first: str) -> ArticleError:
+def _duplicate(article: Article | Unchanged, first: str) -> ArticleError:
     return ArticleError(
         article.path,
         f"duplicate id {article.id!r}, already used by {first}; the first in path order wins",
@@ -460,7 +463,8 @@ def _parts(articles: list[Article], count: int) -> list[tuple[int, int]]:
     """``count`` contiguous ranges of about the same amount of text."""
     sizes = [len(a.title) + len(a.body) for a in articles]
     total = sum(sizes)
-    bounds, running, start = [], 0, 0
+    bounds: list[tuple[int, int]] = []
+    running, start = 0, 0
     for index, size in enumerate(sizes):
         running += size
         if len(bounds) < count - 1 and running >= total * (len(bounds) + 1) / count:

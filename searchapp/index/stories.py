@@ -136,7 +136,7 @@ class StoryIndex:
         :param precomputed: the article's :func:`sketch`, when computed elsewhere.
         """
         self.remove(article_id)
-        found = minhash(text) if precomputed is False else precomputed
+        found = minhash(text) if isinstance(precomputed, bool) else precomputed  # False: not given
         story = article_id
         if found is not None:
             values = np.asarray(found.hashvalues, dtype=np.uint64)
@@ -161,7 +161,7 @@ class StoryIndex:
             self._digests = band_digests(self._values)
         rows = _sharing_rows(self._values, values, self._digests)
         rows += [len(self._values) + i for i, added in enumerate(self._added) if _shares_a_band(added, values)]
-        return {self._ids[i] for i in rows if self._ids[i] is not None}
+        return {article_id for i in rows if (article_id := self._ids[i]) is not None}
 
     def _row_values(self, row: int):
         saved = len(self._values)

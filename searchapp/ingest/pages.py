@@ -299,7 +299,8 @@ def _fetch(url: str, accept: str, timeout: float, max_bytes: int, deadline: _Dea
 
 
 def _read_capped(response, max_bytes: int, deadline: _Deadline) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while not deadline.expired:
         # read1 returns what one receive brought: read(n) would wait for all n bytes.
         chunk = response.read1(64 * 1024)
@@ -369,7 +370,7 @@ def extract_page(html: str | bytes, url: str | None = None) -> Page:
     import trafilatura
 
     try:
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+        doc: Any = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
     except Exception as exc:  # a third-party parser on arbitrary input: report, never crash
         raise IngestError(f"the page could not be parsed ({exc.__class__.__name__}: {exc})") from None
     if doc is None:

@@ -145,7 +145,7 @@ class _Stats:
         self.docs = docs
         self.docs_of = docs_of
         self._df: dict[tuple[str, str], int] = {}
-        self._both: dict[tuple[str, str, str], int] = {}
+        self._both: dict[tuple[str, str, str], tuple[int, int]] = {}
 
     def df(self, field: str, term: str) -> int:
         found = self._df.get((field, term))
@@ -205,10 +205,10 @@ class _Stats:
             b = self.docs_of("pair", f"{left} {right}")
             # Both counted over live articles only.
             found = self._both[key] = (len(np.intersect1d(a, b, assume_unique=True)), len(a))
-        both, head = found
-        if not head:
+        both, head_docs = found
+        if not head_docs:
             return plain + bonus
-        return math.log(TRIGRAM * both / head + (1 - TRIGRAM) * math.exp(plain)) + bonus
+        return math.log(TRIGRAM * both / head_docs + (1 - TRIGRAM) * math.exp(plain)) + bonus
 
     def sequence_score(self, keys: list[str], case: list[_Case]) -> float:
         score = self.start(keys[0], case[0])
@@ -228,7 +228,9 @@ def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list
     :meth:`_Stats.trigram` (or the bigram for the second syllable).
     """
     alone = len(lattice) == 1
-    first = {(None, k): stats.start(k, case[0]) + _bare_bonus(k, lattice[0], case[0], alone) for k in lattice[0]}
+    first: dict[tuple[str | None, str], float] = {
+        (None, k): stats.start(k, case[0]) + _bare_bonus(k, lattice[0], case[0], alone) for k in lattice[0]
+    }
     scores: dict[tuple[str | None, str], float] = first
     back: list[dict[tuple[str | None, str], tuple[str | None, str]]] = []
     for i in range(1, len(lattice)):
@@ -248,7 +250,7 @@ def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list
                     links[new] = state
         scores = step
         back.append(links)
-    state = max(scores, key=scores.get)
+    state = max(scores, key=lambda s: scores[s])
     path = [state[1]]
     for links in reversed(back):
         state = links[state]

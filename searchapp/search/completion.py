@@ -283,7 +283,7 @@ def _titles(reader, limit: int) -> list[tuple[str, str, float, str | None]]:
     dates = _dates(reader)
     live = [d for d in reader.all_doc_ids()]
     recent = heapq.nlargest(limit, live, key=lambda d: (dates.get(d, 0), d))
-    out = []
+    out: list[tuple[str, str, float, str | None]] = []
     for rank, docnum in enumerate(recent):
         stored = reader.stored_fields(docnum)
         title = stored.get("title", "")

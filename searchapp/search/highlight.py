@@ -38,7 +38,7 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
     pattern, options = _pattern(tuple(terms.forms))
     found: list[Match] = []
     for match in pattern.finditer(text):
-        exact, any_accents, concept = options[match.lastindex - 1]
+        exact, any_accents, concept = options[(match.lastindex or 0) - 1]  # one group per form matches
         if not any_accents and tuple(syllable_keys(text[match.start() : match.end()])) not in exact:
             continue
         found.append((match.start(), match.end(), str(concept)))

@@ -192,8 +192,7 @@ class _ConceptBuilder:
         return self._concept(sylls)
 
     def _either(self, alts: list[Clause]) -> Concept | None:
-        parts = [self.phrase(c) for c in alts]
-        parts = [p for p in parts if p is not None]
+        parts = [p for p in (self.phrase(c) for c in alts) if p is not None]
         if not parts:
             return None
         forms = tuple(dict.fromkeys(f for p in parts for f in p.forms))
@@ -204,7 +203,7 @@ class _ConceptBuilder:
         if not clauses:
             return []
         # One syllable each, without what surrounds it ("22%" is the syllable "22").
-        sylls = [SYLLABLE_RE.search(c.text).group() for c in clauses]
+        sylls = [_syllable_of(c.text) for c in clauses]
         keys = [syllable_key(s) for s in sylls]
         folded = [fold(k) for k in keys]
         plain = self.exact and not all(has_diacritics(s) for s in sylls)
@@ -280,8 +279,8 @@ class _ConceptBuilder:
             return False  # no pair statistics of folded syllables: trust pyvi
         try:
             rarest = min(self.reader.doc_frequency("syl", w) for w in form.words)
-            pairs = zip(form.words, form.words[1:], strict=False)
-            together = min(self.reader.doc_frequency("pair", f"{a} {b}") for a, b in pairs)
+            neighbours = zip(form.words, form.words[1:], strict=False)
+            together = min(self.reader.doc_frequency("pair", f"{a} {b}") for a, b in neighbours)
         except (KeyError, ValueError):
             return False
         return together < COHESION * rarest
@@ -336,3 +335,10 @@ def _joined(first: Form, second: Form) -> Form:
     if first.folded == second.folded:
         return Form(first.words + second.words, first.folded)
     return Form(tuple(fold(w) for w in first.words + second.words), folded=True)
+
+
+def _syllable_of(text: str) -> str:
+    """The syllable of a clause of a run (the parser makes one of each syllable)."""
+    match = SYLLABLE_RE.search(text)
+    assert match is not None, text
+    return match.group()

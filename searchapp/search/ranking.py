@@ -138,8 +138,8 @@ class QueryBuilder:
             # news): expanding a common name ("Mỹ") only adds noise, as the
             # topical set showed.
             typed = self._name_frequency(sylls[start:end])
-            names = [n for n in names if typed * RARE_FACTOR < self._name_frequency(syllables(n))]
-            queries = [self._name_query(name, weight) for name in names]
+            rare = [n for n in names if typed * RARE_FACTOR < self._name_frequency(syllables(n))]
+            queries = [self._name_query(name, weight) for name in rare]
             queries = [q for q in queries if q is not None]
             if not queries:
                 continue

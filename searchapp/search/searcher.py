@@ -202,7 +202,7 @@ class Filters:
 
     def without(self, facet: str) -> Filters:
         """The same filters but the values of one facet (``partner``, ``year``…)."""
-        return replace(self, **{FACET_FILTERS[facet]: ()})
+        return replace(self, **{FACET_FILTERS[facet]: ()})  # type: ignore[arg-type]
 
 
 # facet name -> Filters attribute
@@ -1024,7 +1024,7 @@ def _entries(cols: _Columns, allowed) -> int:
 def _collapse(ranked: list[tuple[int, float]], cols: _Columns, allowed) -> list:
     """Keep the best-ranked article of each story; list its matching siblings."""
     seen: set[str] = set()
-    groups = []
+    groups: list[tuple[int, float, list[int]]] = []
     for docnum, score in ranked:
         story = cols.stories[docnum]
         if story is None:
@@ -1068,7 +1068,7 @@ def _timeline(dates, docs) -> list[dict[str, Any]]:
     first, last = min(months), max(months)
     span = (last // 100 - first // 100) * 12 + (last % 100 - first % 100) + 1
     if span > TIMELINE_MAX_MONTHS:
-        years = Counter()
+        years: Counter[int] = Counter()
         for month, count in months.items():
             years[month // 100] += count
         return [{"period": str(y), "count": years.get(y, 0)} for y in range(first // 100, last // 100 + 1)]

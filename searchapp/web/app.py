@@ -17,7 +17,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -1000,7 +1000,7 @@ def _export_row(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
+def _csv_lines(hits: Iterable[Hit]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
@@ -1018,7 +1018,7 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _jsonl_lines(hits: Iterator[Hit]) -> Iterator[str]:
+def _jsonl_lines(hits: Iterable[Hit]) -> Iterator[str]:
     for hit in hits:
         yield json.dumps(_export_row(hit), ensure_ascii=False) + "\n"
 

@@ -61,7 +61,7 @@ def open_reader(ix, toc: TOC):
 
 def deleted_docs(leaf) -> list[int]:
     """The deleted document numbers of one segment's reader."""
-    perdoc = getattr(leaf, "_perdoc", None)
+    perdoc: Any = getattr(leaf, "_perdoc", None)
     if hasattr(perdoc, "deleted_docs"):
         return list(perdoc.deleted_docs())
     return [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
@@ -74,7 +74,7 @@ def field_lengths(leaf, field: str) -> np.ndarray | None:
     """Every document's length in ``field`` in one segment, or None where the
     segment stores none (Whoosh's default length, 1, for every document)."""
     count = leaf.doc_count_all()
-    perdoc = getattr(leaf, "_perdoc", None)
+    perdoc: Any = getattr(leaf, "_perdoc", None)
     if not hasattr(perdoc, "_cached_reader"):
         return np.array([leaf.doc_field_length(d, field, 1) or 0 for d in range(count)], dtype=np.int64)
     column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
