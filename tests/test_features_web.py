@@ -20,7 +20,7 @@ from test_web import assert_error, links, text
 
 from searchapp.search import completion as autocomplete
 from searchapp.search.completion import SCAN_LIMIT, Completions
-from searchapp.web import app as web
+from searchapp.web import exports, present
 from searchapp.web.app import create_app
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -117,12 +117,12 @@ def test_timeline_hidden_below_two_periods(client, url):
 
 
 def test_timeline_periods_and_labels():
-    assert web._period_range("2024-02") == ("2024-02-01", "2024-02-29", "Tháng 2/2024")
-    assert web._period_range("2021-12") == ("2021-12-01", "2021-12-31", "Tháng 12/2021")
-    assert web._period_range("2019") == ("2019-01-01", "2019-12-31", "Năm 2019")
-    assert web._axis_labels(["2019", "2020"]) == ["2019", "2020"]
+    assert present._period_range("2024-02") == ("2024-02-01", "2024-02-29", "Tháng 2/2024")
+    assert present._period_range("2021-12") == ("2021-12-01", "2021-12-31", "Tháng 12/2021")
+    assert present._period_range("2019") == ("2019-01-01", "2019-12-31", "Năm 2019")
+    assert present._axis_labels(["2019", "2020"]) == ["2019", "2020"]
     months = [f"{y}-{m:02d}" for y in (2021, 2022, 2023) for m in range(1, 13)][6:]
-    labels = web._axis_labels(months)
+    labels = present._axis_labels(months)
     assert labels[0] == "7/2021" and labels[-1] == "12/2023" and "1/2022" in labels
     assert sum(1 for label in labels if label) <= 6
 
@@ -277,7 +277,7 @@ def test_feed_caps_entries_and_dates_undated_articles(formula, monkeypatch):
     feed = feedparser.parse(formula.get("/feed.atom?q=bien+dong").data)
     assert [e.id.rsplit("/", 1)[1] for e in feed.entries] == ["plain", "at", "minus", "plus", "eq", "undated"]
     assert feed.entries[-1].updated.startswith("1970-01-01")
-    monkeypatch.setattr(web, "FEED_ENTRIES", 2)
+    monkeypatch.setattr(exports, "FEED_ENTRIES", 2)
     assert len(feedparser.parse(formula.get("/feed.atom").data).entries) == 2
 
 
@@ -327,7 +327,7 @@ def read_csv(resp) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("query", ["", "q=bien+dong", "q=nhat+ban&partner=JP", "topic=bien-dong&sort=newest"])
 def test_export_csv_has_every_result(client, query, monkeypatch):
-    monkeypatch.setattr(web, "EXPORT_PAGE", 7)  # several engine pages even on the sample corpus
+    monkeypatch.setattr(exports, "EXPORT_PAGE", 7)  # several engine pages even on the sample corpus
     expected = api(client, f"/api/search?{query}&per_page=100")
     resp = client.get(f"/export?{query}&format=csv")
     assert resp.status_code == 200
@@ -360,8 +360,8 @@ def test_export_jsonl_has_every_result(client):
 
 
 def test_export_cap_is_announced(client, monkeypatch):
-    monkeypatch.setattr(web, "EXPORT_MAX_ROWS", 5)
-    monkeypatch.setattr(web, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(exports, "EXPORT_MAX_ROWS", 5)
+    monkeypatch.setattr(exports, "EXPORT_PAGE", 2)
     resp = client.get("/export?q=bien+dong&format=csv")
     assert resp.headers["X-Searchapp-Truncated"].startswith("true")
     assert int(resp.headers["X-Searchapp-Total"]) > 5

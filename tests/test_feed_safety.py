@@ -18,7 +18,7 @@ from waitress import wasyncore
 from searchapp.config import load_config
 from searchapp.errors import ConfigError
 from searchapp.search.searcher import Hit, HitStream
-from searchapp.web import app as web
+from searchapp.web import exports, state
 from searchapp.web.app import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -47,7 +47,7 @@ def hostile_hit() -> Hit:
 
 def serve_hits(monkeypatch, *hits: Hit) -> None:
     """Every search streams ``hits``, whatever the index holds."""
-    monkeypatch.setattr(web.SearchState, "stream", lambda self, *args, **kwargs: HitStream(len(hits), "", iter(hits)))
+    monkeypatch.setattr(state.SearchState, "stream", lambda self, *args, **kwargs: HitStream(len(hits), "", iter(hits)))
 
 
 def test_control_characters_in_an_article_are_left_out_of_the_feed(client, monkeypatch):
@@ -73,7 +73,7 @@ def test_a_query_with_control_characters_still_has_a_feed(client, query):
     feed = feed_xml(client.get(f"/feed.atom?q={query}"))
     title = feed.findtext(f"{ATOM}title")
     assert title.startswith("Tin ngoại giao: ")
-    assert not web.XML_FORBIDDEN.search(title)
+    assert not exports.XML_FORBIDDEN.search(title)
 
 
 # -- absolute links never come from the Host header -------------------------------------

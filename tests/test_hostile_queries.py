@@ -25,7 +25,7 @@ from searchapp.search import spelling as suggest
 from searchapp.search.querylang import FIELD_ALIASES, MAX_ALTERNATIVES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
 from searchapp.search.searcher import Searcher
 from searchapp.text import SYLLABLE_RE, fold, syllable_key
-from searchapp.web import app as web
+from searchapp.web import exports
 
 FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -323,7 +323,7 @@ def _check_api(response):
     data = response.get_json()
     assert data["ok"] is (response.status_code == 200)
     if data["ok"]:
-        assert len(data["query"]) <= web.MAX_QUERY_CHARS
+        assert len(data["query"]) <= MAX_QUERY_CHARS
         assert len(data["hits"]) <= data["per_page"]
     else:
         assert data["status"] == 400 and data["error"]
@@ -360,7 +360,7 @@ def test_api_search_nasty_queries(client, text):
 
 def test_api_caps_the_query_it_searches(client):
     data = _check_api(client.get("/api/search", query_string={"q": "Biển " * 5_000}))
-    assert data["ok"] and len(data["query"]) == web.MAX_QUERY_CHARS
+    assert data["ok"] and len(data["query"]) == MAX_QUERY_CHARS
     many = _check_api(client.get("/api/search", query_string=[("q", "x")] + [("partner", "JP")] * 500))
     assert not many["ok"] and "at most" in many["error"]
     for name in ("page", "per_page"):
@@ -502,7 +502,7 @@ def test_near_misses_only_for_a_few_concepts(searcher, monkeypatch):
     "path, extra", [("/export", {"format": "csv"}), ("/export", {"format": "jsonl"}), ("/feed.atom", {})]
 )
 def test_exports_and_feeds_interpret_the_query_once_however_many_chunks(client, counted, monkeypatch, path, extra):
-    monkeypatch.setattr(web, "EXPORT_PAGE", 1)  # a chunk per row
+    monkeypatch.setattr(exports, "EXPORT_PAGE", 1)  # a chunk per row
     plans = counted(Searcher, "_plan")
     response = client.get(path, query_string={"q": "Việt Nam", **extra})
     body = response.get_data()

@@ -12,7 +12,8 @@ from conftest import build_index, write_config
 
 from searchapp.config import load_config
 from searchapp.search.searcher import Searcher
-from searchapp.web.app import create_app, format_date, format_number, format_seconds, page_numbers, safe_url
+from searchapp.web.app import create_app
+from searchapp.web.present import format_date, format_number, format_seconds, page_numbers, safe_url
 
 API_KEYS = [
     *("ok", "query", "total", "page", "per_page", "took_ms", "pages", "interpreted", "concepts"),
@@ -727,7 +728,7 @@ def test_one_title_pattern_and_the_page_number(client):
 
 
 def test_categories_are_vietnamese_or_not_shown():
-    from searchapp.web.app import category_label
+    from searchapp.web.present import category_label
 
     assert category_label("world") == "Thế giới"
     assert category_label("Ngoại giao") == "Ngoại giao"

@@ -1,0 +1,304 @@
+"""Request state: the search page's parameters read, validated and normalised, and their links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    current_app,
+    request,
+    url_for,
+)
+
+from searchapp.config import Config
+from searchapp.corpus import metadata
+from searchapp.errors import QueryError
+from searchapp.search.querylang import MAX_QUERY_CHARS
+from searchapp.search.searcher import (
+    MAX_PAGE,
+    PARAMETER_NAMES,
+    SORTS,
+    HitStream,
+    Searcher,
+    SearchResult,
+    date_message,
+)
+from searchapp.search.searcher import UNDATED as UNDATED_YEAR
+from searchapp.text import fold
+
+# A filter parameter may repeat this often, each value up to this long.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_CHARS = 200
+
+# facet name in the engine -> (SearchState attribute, URL parameter, heading)
+FACETS = {
+    "partner": ("partners", "partner", "Đối tác chính"),
+    "mentioned": ("mentioned", "mentioned", "Có nhắc đến"),
+    "topic": ("topics", "topic", "Chủ đề"),
+    "year": ("years", "year", "Năm"),
+    "source": ("sources", "source", "Nguồn tin"),
+}
+SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+
+
+def current_searcher() -> Searcher:
+    return current_app.extensions["searchapp"]
+
+
+# -- request state --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The search page's parameters, normalised, and the links that change them."""
+
+    q: str = ""
+    partners: tuple[str, ...] = ()
+    # Partners named anywhere in the article (``partners``: the ones it is mainly about).
+    mentioned: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = ""  # "" means the default: relevance with a query, newest without
+    page: int = 1
+    per_page: int | None = None
+    # Search the text as typed (no accents restored), accent-insensitive.
+    exact: bool = False
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q.strip() else "newest")
+
+    @property
+    def has_filters(self) -> bool:
+        facets = any(getattr(self, attr) for attr, _, _ in FACETS.values())
+        return facets or bool(self.date_from or self.date_to)
+
+    @property
+    def is_home(self) -> bool:
+        """Nothing asked yet: show the introduction instead of a result list."""
+        return not self.q.strip() and not self.has_filters and not self.sort and self.page == 1
+
+    def search(self, searcher: Searcher, snippets: bool = True, group: bool = True) -> SearchResult:
+        return searcher.search(
+            self.q, page=self.page, per_page=self.per_page, snippets=snippets, group=group, **self._asked()
+        )
+
+    def stream(self, searcher: Searcher, limit: int, snippets: bool) -> HitStream:
+        """Every matching article, one pass over one index generation (feeds, exports)."""
+        return searcher.iter_hits(self.q, limit=limit, snippets=snippets, **self._asked())
+
+    def _asked(self) -> dict[str, Any]:
+        """The filters, order and reading, as the searcher takes them."""
+        return {
+            "partners": self.partners,
+            "mentioned": self.mentioned,
+            "topics": self.topics,
+            "sources": self.sources,
+            "years": self.years,
+            "date_from": self.date_from or None,
+            "date_to": self.date_to or None,
+            "sort": self.effective_sort,
+            "exact": self.exact,
+        }
+
+    def params(self, page: bool = True) -> list[tuple[str, str]]:
+        """The URL parameters, in a stable order, defaults left out."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        if self.exact:
+            pairs.append(("exact", "1"))
+        for attr, name, _ in FACETS.values():
+            pairs.extend((name, value) for value in getattr(self, attr))
+        if self.date_from:
+            pairs.append(("from", self.date_from))
+        if self.date_to:
+            pairs.append(("to", self.date_to))
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        if page and self.page > 1:
+            pairs.append(("page", str(self.page)))
+        if self.per_page is not None:
+            pairs.append(("per_page", str(self.per_page)))
+        return pairs
+
+    def hidden_fields(self, *leave_out: str) -> list[tuple[str, str]]:
+        """Parameters a form must carry along, minus the ones it asks for itself."""
+        return [(k, v) for k, v in self.params(page=False) if k not in leave_out]
+
+    def url(self, **changes: Any) -> str:
+        state = replace(self, **changes) if changes else self
+        return with_query(url_for("search.index"), state.params())
+
+    def api_url(self) -> str:
+        return with_query(url_for("search.api_search"), self.params())
+
+    def _list_params(self) -> list[tuple[str, str]]:
+        """The query and filters; not the page or page size (a feed or an export is every page)."""
+        return [(k, v) for k, v in self.params(page=False) if k != "per_page"]
+
+    def feed_url(self) -> str:
+        """The Atom feed of this search; always newest first, so ``sort`` is left out."""
+        return with_query(url_for("search.feed"), [(k, v) for k, v in self._list_params() if k != "sort"])
+
+    def export_url(self, fmt: str) -> str:
+        return with_query(url_for("search.export"), [*self._list_params(), ("format", fmt)])
+
+    def date_range_url(self, date_from: str, date_to: str) -> str:
+        return self.url(date_from=date_from, date_to=date_to, page=1)
+
+    def page_url(self, page: int) -> str:
+        return self.url(page=page)
+
+    def sort_url(self, sort: str) -> str:
+        return self.url(sort=sort, page=1)
+
+    def has_value(self, facet: str, value: str) -> bool:
+        return value in getattr(self, FACETS[facet][0])
+
+    def toggle_url(self, facet: str, value: str) -> str:
+        """Link that adds ``value`` to the facet's filter, or removes it if present."""
+        attr = FACETS[facet][0]
+        current = getattr(self, attr)
+        values = tuple(v for v in current if v != value) if value in current else (*current, value)
+        return self.url(**{attr: values, "page": 1})
+
+    def without_filters_url(self) -> str:
+        return self.url(partners=(), mentioned=(), topics=(), sources=(), years=(), date_from="", date_to="", page=1)
+
+    def as_searched(self, result: SearchResult) -> SearchState:
+        """The state with the filters the engine applied: a reversed date range
+        swapped (the result's notices say so), values in their canonical form."""
+        applied = result.filters
+        if not applied:
+            return self
+
+        def kept(values: tuple[str, ...], used) -> tuple[str, ...]:
+            return tuple(v for v in values if v in used)
+
+        years = {UNDATED_YEAR if y == 0 else str(y) for y in applied["years"]}
+        return replace(
+            self,
+            partners=kept(self.partners, applied["partners"]),
+            mentioned=kept(self.mentioned, applied["mentioned"]),
+            topics=kept(self.topics, applied["topics"]),
+            sources=tuple(a for a in applied["sources"] if any(_same_source(a, s) for s in self.sources)),
+            years=kept(self.years, years),
+            date_from=_iso(applied["date_from"]) if self.date_from else "",
+            date_to=_iso(applied["date_to"]) if self.date_to else "",
+            page=result.page,
+        )
+
+    def search_url_for(self, query: str) -> str:
+        """The same filters with another query (the "did you mean" link)."""
+        return self.url(q=query, page=1, exact=False)
+
+    def exact_url(self) -> str:
+        """The same search with the text exactly as typed (no accents restored)."""
+        return self.url(exact=True, page=1)
+
+
+def _same_source(one: str, other: str) -> bool:
+    return fold(one).casefold() == fold(other).casefold()
+
+
+def _iso(number: int) -> str:
+    text = f"{number:08d}"
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if number else ""
+
+
+def with_query(path: str, pairs: list[tuple[str, str]]) -> str:
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def query_text() -> str:
+    """The query box text, cut to :data:`MAX_QUERY_CHARS`."""
+    return request.args.get("q", "")[:MAX_QUERY_CHARS]
+
+
+def _values(name: str) -> list[str]:
+    values = [v.strip() for v in request.args.getlist(name) if v.strip()]
+    if len(values) > MAX_FILTER_VALUES:
+        raise QueryError(
+            f"{name} may be given at most {MAX_FILTER_VALUES} times",
+            f"Bộ lọc “{name}” chỉ nhận tối đa {MAX_FILTER_VALUES} giá trị.",
+        )
+    if any(len(v) > MAX_FILTER_CHARS for v in values):
+        raise QueryError(
+            f"{name} values must be at most {MAX_FILTER_CHARS} characters",
+            f"Mỗi giá trị của bộ lọc “{name}” dài tối đa {MAX_FILTER_CHARS} ký tự.",
+        )
+    return list(dict.fromkeys(values))
+
+
+def _whole_number(name: str, maximum: int) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise QueryError(
+            f"{name} must be a whole number, got {raw[:20]!r}",
+            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{raw[:20]}”.",
+        )
+    number = int(raw)
+    if not 1 <= number <= maximum:
+        raise QueryError(
+            f"{name} must be between 1 and {maximum}", f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}."
+        )
+    return number
+
+
+def _date(name: str) -> str:
+    raw = request.args.get(name, "").strip()
+    if raw and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {raw[:20]!r}", date_message(name, raw))
+    return raw
+
+
+def _year(value: str) -> str:
+    """A year, or ``undated`` for the articles without a date."""
+    if value.lower() == UNDATED_YEAR:
+        return UNDATED_YEAR
+    if not re.fullmatch(r"\d{4}", value):
+        raise QueryError(
+            f"year must be a number like 2021 or {UNDATED_YEAR!r}, got {value[:20]!r}",
+            f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED_YEAR}” cho bài không rõ ngày), "
+            f"không phải “{value[:20]}”.",
+        )
+    return value
+
+
+def read_state() -> SearchState:
+    """The :class:`SearchState` of the current request.
+
+    :raises QueryError: a parameter other than the query text is invalid.
+    """
+    sort = request.args.get("sort", "").strip()
+    if sort and sort not in SORTS:
+        raise QueryError(
+            f"sort must be one of {', '.join(SORTS)}",
+            f"Cách sắp xếp “{sort[:20]}” không có; hãy chọn relevance (liên quan nhất), newest (mới nhất) "
+            "hoặc oldest (cũ nhất).",
+        )
+    config: Config = current_app.config["SEARCHAPP_CONFIG"]
+    return SearchState(
+        q=query_text(),
+        # Canonical codes, so that "Nhật Bản" in a URL and the JP facet value are one filter.
+        partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("partner"))),
+        mentioned=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("mentioned"))),
+        topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in _values("topic"))),
+        sources=tuple(_values("source")),
+        years=tuple(_year(y) for y in _values("year")),
+        date_from=_date("from"),
+        date_to=_date("to"),
+        sort=sort,
+        page=_whole_number("page", MAX_PAGE) or 1,
+        per_page=_whole_number("per_page", config.max_per_page),
+        exact=request.args.get("exact", "").strip().lower() in ("1", "true", "yes", "on"),
+    )
