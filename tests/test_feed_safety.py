@@ -17,7 +17,7 @@ from waitress import wasyncore
 
 from searchapp.config import load_config
 from searchapp.errors import ConfigError
-from searchapp.search.searcher import Hit, HitStream
+from searchapp.search.results import Hit, HitStream
 from searchapp.web import exports, state
 from searchapp.web.app import create_app
 

@@ -12,46 +12,52 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh import searching as whoosh_searching
 
 from searchapp.config import Config
 from searchapp.corpus import metadata
-from searchapp.engine.postings import EMPTY_DOCS, Engine, Evaluation
+from searchapp.engine.postings import EMPTY_DOCS, Evaluation
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.index import store
-from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search import highlight, spelling
-from searchapp.search.accents import Restorer
 from searchapp.search.completion import CompletionCache, Completions
+from searchapp.search.facets import (
+    FACET_FILTERS,
+    UNDATED,
+    UNDATED_LABEL,
+    Filters,
+    collapse_stories,
+    entry_count,
+    facet_values,
+    timeline_of,
+    year_label,
+)
+from searchapp.search.generation import Generation, Outdated
 from searchapp.search.interpret import Interpretation, interpret
-from searchapp.search.querylang import ParsedQuery, normalize_query
+from searchapp.search.params import (
+    MAX_PAGE,
+    SORT_MESSAGE,
+    SORTS,
+    date_number,
+    is_undated,
+    is_year,
+    iso_date,
+    positive_int,
+    swapped_dates,
+    unknown_value,
+    year_number,
+)
+from searchapp.search.querylang import ParsedQuery
 from searchapp.search.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
+from searchapp.search.results import FacetValue, Hit, HitStream, SearchResult
 from searchapp.text import fold, nfc
 
-SORTS = ("relevance", "newest", "oldest")
-# Parameters as an error message names them to a reader.
-PARAMETER_NAMES = {
-    "page": "Số trang",
-    "per_page": "Số kết quả mỗi trang",
-    "from": "Ngày bắt đầu",
-    "to": "Ngày kết thúc",
-    "year": "Năm",
-    "sort": "Cách sắp xếp",
-}
-_SORT_MESSAGE = "Cách sắp xếp phải là liên quan nhất (relevance), mới nhất (newest) hoặc cũ nhất (oldest)."
-# The year facet's bucket (and filter value) for articles without a date.
-UNDATED = "undated"
-UNDATED_LABEL = "Không rõ ngày"
-FACET_LIMIT = 30
-MAX_PAGE = 1000
 # Same-story articles listed under one hit, at most.
 MAX_SIMILAR = 20
 # Seconds of one search after which its extras (near misses, did-you-mean) are
@@ -70,163 +76,6 @@ STALE_CHECK_SECONDS = 1.0
 OPENING_SWITCH_INTERVAL = 0.0002
 
 
-@dataclass
-class Hit:
-    """One result row."""
-
-    id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    partners: list[str]
-    topics: list[str]
-    score: float
-    snippet: str
-    # Ids of other matching articles of the same story, shown under this one.
-    similar: list[str] = field(default_factory=list)
-    # For a near miss: the concepts of the query it does not hold.
-    missing: list[str] | None = None
-    # Every partner the article names, its main partners first.
-    mentioned: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        if self.missing is None:
-            del out["missing"]
-        return out
-
-
-@dataclass
-class FacetValue:
-    """One value of a facet with its count among the matching articles."""
-
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
-@dataclass
-class SearchResult:
-    """Everything a results page needs."""
-
-    query: str
-    total: int
-    page: int
-    per_page: int
-    took_ms: float
-    hits: list[Hit]
-    facets: dict[str, list[FacetValue]]
-    suggestion: str | None = None
-    sort: str = "relevance"
-    filters: dict[str, Any] = field(default_factory=dict)
-    # Matching articles per month (or per year over long spans), oldest first.
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-    # The query as searched (accents restored) and its concepts.
-    interpreted: str = ""
-    concepts: list[str] = field(default_factory=list)
-    # True when the query was searched as typed (no accents restored).
-    exact: bool = False
-    # The restored reading, when it found nothing and the text as typed was searched instead.
-    unmatched_reading: str | None = None
-    # Near misses, shown below a short list: articles that hold all concepts but one.
-    partial: list[Hit] = field(default_factory=list)
-    # Entries of the list over all pages: stories, when one story's articles show once.
-    entries: int = 0
-    # Matching articles without a date (no bar of the timeline, last in a date sort).
-    undated: int = 0
-    # What the filters asked that could not be done as asked: an unknown value
-    # (left out of the search) or a reversed date range (swapped).
-    notices: list[dict[str, str]] = field(default_factory=list)
-    # Extras left out because the search had used its time budget ("partial", "suggestion").
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def restored(self) -> bool:
-        """True when the query was read differently from how it was typed."""
-        return not self.exact and self.interpreted != self.typed
-
-    @property
-    def typed(self) -> str:
-        return normalize_query(self.query)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-(self.entries or self.total) // self.per_page))
-
-    def to_json(self) -> dict[str, Any]:
-        """The document ``/api/search`` and ``searchapp search --json`` return."""
-        return {
-            "ok": True,
-            "query": self.query,
-            "total": self.total,
-            "page": self.page,
-            "per_page": self.per_page,
-            "took_ms": round(self.took_ms, 2),
-            "pages": self.pages,
-            "interpreted": self.interpreted,
-            "concepts": self.concepts,
-            "hits": [h.to_json() for h in self.hits],
-            "partial": [h.to_json() for h in self.partial],
-            "facets": {k: [asdict(v) for v in vals] for k, vals in self.facets.items()},
-            "suggestion": self.suggestion,
-            "timeline": self.timeline,
-            "undated": self.undated,
-            "filters": self.filters,
-            "notices": self.notices,
-            "skipped": self.skipped,
-        }
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Validated filters; values are canonical (partner codes, topic slugs).
-
-    Several values of one facet mean any of them (OR); facets combine with AND.
-    A year of 0 stands for the articles without a date.
-    """
-
-    partners: tuple[str, ...] = ()
-    mentioned: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    date_from: int = 0
-    date_to: int = 0
-
-    @property
-    def active(self) -> bool:
-        # Every field is a filter: any value set narrows the results.
-        return any(getattr(self, f.name) for f in fields(self))
-
-    def without(self, facet: str) -> Filters:
-        """The same filters but the values of one facet (``partner``, ``year``…)."""
-        return replace(self, **{FACET_FILTERS[facet]: ()})  # type: ignore[arg-type]
-
-
-# facet name -> Filters attribute
-FACET_FILTERS = {
-    "partner": "partners",
-    "mentioned": "mentioned",
-    "topic": "topics",
-    "year": "years",
-    "source": "sources",
-}
-
-
-class HitStream:
-    """The articles of one search, one after another, with the size of the whole set."""
-
-    def __init__(self, total: int, interpreted: str, hits: Iterator[Hit]) -> None:
-        self.total = total
-        self.interpreted = interpreted
-        self._hits = hits
-
-    def __iter__(self) -> Iterator[Hit]:
-        return self._hits
-
-
 class _Plan:
     """A query read against one generation: what it means and how it is evaluated."""
 
@@ -240,168 +89,6 @@ class _Plan:
         self.matching = matching_query(self.concept_queries)
         excluded = [concept_query(c) for c in interpretation.excluded]
         self.excluded = None if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
-
-
-class _Outdated(Exception):
-    """The generation's files were replaced by a newer commit; reopen."""
-
-
-class _Columns:
-    """Facet values of every document, read once per index generation."""
-
-    def __init__(self, reader) -> None:
-        size = reader.doc_count_all()
-        self.dates = _column(reader, "datenum", size, 0, int)
-        self.partners = _column(reader, "partner", size, (), _split)
-        self.mentioned = _column(reader, "mentioned", size, (), _split)
-        self.topics = _column(reader, "topic", size, (), _split)
-        self.sources = _column(reader, "source", size, None, lambda v: _text(v) or None)
-        self.stories = _column(reader, "story", size, None, _text)
-        self.members: dict[str, list[int]] = {}
-        for docnum, story in enumerate(self.stories):
-            if story is not None:
-                self.members.setdefault(story, []).append(docnum)
-        codes = {story: i for i, story in enumerate(self.members)}
-        self.story_codes = np.asarray([codes.get(s, -1) if s is not None else -1 for s in self.stories], dtype=np.int64)
-        # The same as arrays, for filters and facet counts without a Python loop.
-        self.size = size
-        self.date_array = np.asarray(self.dates, dtype=np.int64)
-        self.partner_entries = _Entries(self.partners)
-        self.mentioned_entries = _Entries(self.mentioned)
-        self.topic_entries = _Entries(self.topics)
-        self.source_entries = _Entries([(v,) if v else () for v in self.sources])
-
-
-class _Entries:
-    """Per-document value tuples flattened in document order: (doc, value code)."""
-
-    def __init__(self, column: list) -> None:
-        codes: dict[Any, int] = {}
-        docs, values = [], []
-        for docnum, vals in enumerate(column):
-            for v in vals:
-                docs.append(docnum)
-                values.append(codes.setdefault(v, len(codes)))
-        self.values = list(codes)
-        self.codes = codes
-        self.docs = np.asarray(docs, dtype=np.int64)
-        self.code = np.asarray(values, dtype=np.int64)
-        self.size = len(column)
-        self._masks: dict[Any, Any] = {}
-
-    def mask(self, value):
-        """Boolean array: which documents hold ``value``."""
-        found = self._masks.get(value)
-        if found is None:
-            found = np.zeros(self.size, dtype=bool)
-            code = self.codes.get(value)
-            if code is not None:
-                found[self.docs[self.code == code]] = True
-            self._masks[value] = found
-        return found
-
-    def counts(self, keep) -> Counter:
-        """How many documents of mask ``keep`` hold each value."""
-        codes = self.code[keep[self.docs]]
-        unique, counts = np.unique(codes, return_counts=True)
-        return Counter({self.values[int(u)]: int(c) for u, c in zip(unique, counts, strict=True)})
-
-
-def _column(reader, name: str, size: int, default, convert) -> list:
-    """A per-document list; segments where no document has a value give defaults."""
-    values = [default] * size
-    if name not in reader.schema:
-        return values
-    # Segment by segment: a segment where no document has the field has no
-    # column at all, and the combined reader would silently skip it.
-    for leaf, offset in reader.leaf_readers():
-        if not leaf.has_column(name):
-            continue
-        for docnum, value in enumerate(leaf.column_reader(name)):
-            if value:
-                values[offset + docnum] = convert(value)
-    return values
-
-
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _split(value) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(v for v in _text(value).split(",") if v)
-
-
-class _Generation:
-    """One opened index generation, shared by threads.
-
-    Every reader of a generation is opened from the same table of contents, so
-    all threads see the same documents as the facet columns, even while an
-    incremental reindex commits into the live folder.
-    """
-
-    def __init__(self, index_path) -> None:
-        self.folder = store.live_generation(index_path)
-        if self.folder is not None:
-            version = store.read_manifest(self.folder).get("schema_version")
-            if version is not None and version != SCHEMA_VERSION:
-                raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
-        self.ix = store.open_live_index(index_path)
-        folder = self.ix.storage.folder
-        try:
-            self._toc = codec.latest_toc(self.ix)
-        except integrity.UNREADABLE as exc:
-            raise integrity.damaged_toc(folder, store.INDEX_NAME, exc) from exc
-        # Checked before anything is mapped, and compared before each use: a
-        # mapped file cut short would kill the process (see integrity).
-        self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
-        # Whoosh numbers each commit's table of contents (its "generation");
-        # here a generation is a folder, and this is the commit opened in it.
-        self.commit = self._toc.generation
-        self.local = threading.local()
-        reader = self._open_reader()
-        self.columns = _Columns(reader)
-        self.doc_count = reader.doc_count()
-        self.engine: Engine | None = None
-        self._first_reader = reader
-        self._restorer: Restorer | None = None
-        self._lock = threading.Lock()
-
-    def _open_reader(self):
-        toc = self._toc
-        try:
-            return codec.open_reader(self.ix, toc)
-        except OSError as exc:
-            # A commit since this generation was opened removed a segment file.
-            raise _Outdated from exc
-
-    def searcher(self, weighting):
-        s = getattr(self.local, "searcher", None)
-        if s is None:
-            with self._lock:
-                reader, self._first_reader = self._first_reader, None
-            s = whoosh_searching.Searcher(reader or self._open_reader(), fromindex=self.ix, weighting=weighting)
-            self.local.searcher = s
-        return s
-
-    def engine_for(self, searcher, weighting) -> Engine:
-        with self._lock:
-            if self.engine is None:
-                self.engine = Engine(searcher.reader(), weighting)
-            return self.engine
-
-    def restorer(self, searcher) -> Restorer:
-        with self._lock:
-            if self._restorer is None:
-                self._restorer = Restorer(searcher.reader())
-        return self._restorer
-
-    def warm(self, weighting) -> None:
-        """Build what the first search would: the engine and the accent restorer."""
-        searcher = self.searcher(weighting)
-        self.engine_for(searcher, weighting)
-        self.restorer(searcher)
 
 
 class Searcher:
@@ -418,7 +105,7 @@ class Searcher:
         self.config = config
         self.weighting = scoring.BM25F(B=config.ranking.bm25_b, K1=config.ranking.bm25_k1)
         self.serving = serving
-        self._generation: _Generation | None = None
+        self._generation: Generation | None = None
         self._lock = threading.Lock()
         self._checked = 0.0  # time.monotonic() of the last look for a newer index
         self._opening: threading.Thread | None = None
@@ -426,7 +113,7 @@ class Searcher:
 
     # -- index lifecycle ---------------------------------------------------
 
-    def _current(self) -> _Generation:
+    def _current(self) -> Generation:
         """The open generation, reopened when a reindex has published a new one
         or when one of its files changed under it."""
         with self._lock:
@@ -445,7 +132,7 @@ class Searcher:
                 self._checked = time.monotonic()
             return gen
 
-    def _newer_in_background(self, gen: _Generation) -> _Generation:
+    def _newer_in_background(self, gen: Generation) -> Generation:
         """``gen``, after starting to open a newer generation if one is due (lock held)."""
         now = time.monotonic()
         if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
@@ -476,11 +163,11 @@ class Searcher:
             self._opening = None
             self._checked = time.monotonic()
 
-    def _open_generation(self) -> _Generation:
+    def _open_generation(self) -> Generation:
         for _ in range(codec.OPEN_ATTEMPTS):
             try:
-                return _Generation(self.config.index_path)
-            except _Outdated:
+                return Generation(self.config.index_path)
+            except Outdated:
                 continue  # a commit removed the files just listed: read the new ones
             except integrity.UNREADABLE as exc:
                 # Files that passed the checks and still cannot be read
@@ -489,7 +176,7 @@ class Searcher:
                 raise IndexDamaged(str(where), f"cannot be read ({exc.__class__.__name__})") from exc
         raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
-    def _stale(self, gen: _Generation) -> bool:
+    def _stale(self, gen: Generation) -> bool:
         folder = store.live_generation(self.config.index_path)
         if folder is None:
             raise IndexMissing(f"No index in {self.config.index_path}. Run `searchapp reindex` first.")
@@ -500,13 +187,13 @@ class Searcher:
         except OSError as exc:
             raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
 
-    def _open(self) -> tuple[_Generation, Any]:
+    def _open(self) -> tuple[Generation, Any]:
         """The live generation and this thread's Whoosh searcher on it."""
         for _ in range(codec.OPEN_ATTEMPTS):
             gen = self._current()
             try:
                 return gen, gen.searcher(self.weighting)
-            except _Outdated:
+            except Outdated:
                 with self._lock:
                     if self._generation is gen:
                         self._generation = None
@@ -562,9 +249,9 @@ class Searcher:
         deadline = started + BUDGET_SECONDS
         skipped: list[str] = []
         per_page = self._per_page(per_page)
-        page = _positive_int(page, "page", MAX_PAGE)
+        page = positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
         plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
@@ -586,7 +273,7 @@ class Searcher:
             else:
                 skipped.append("partial")
         facets = self._facets(gen, matched, keep, filters, notices)
-        timeline = _timeline(gen.columns.date_array, allowed)
+        timeline = timeline_of(gen.columns.date_array, allowed)
         interp = plan.interpretation
         suggestion = None
         if interp.parsed.items:
@@ -611,7 +298,7 @@ class Searcher:
             exact=exact,
             unmatched_reading=interp.fallback_from,
             partial=partial,
-            entries=_entries(gen.columns, allowed) if group else total,
+            entries=entry_count(gen.columns, allowed) if group else total,
             undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
             notices=notices,
             skipped=skipped,
@@ -639,7 +326,7 @@ class Searcher:
         ``limit`` articles.
         """
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}", _SORT_MESSAGE)
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
         plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
@@ -658,7 +345,7 @@ class Searcher:
         gen, searcher = self._open()
         return self._plan(gen, searcher, query, exact).interpretation
 
-    def _resolve(self, gen: _Generation, searcher, query: str, exact: bool, wanted):
+    def _resolve(self, gen: Generation, searcher, query: str, exact: bool, wanted):
         """The plan, filters and matching articles of a search.
 
         When the restored reading finds nothing, the text as typed (any
@@ -679,7 +366,7 @@ class Searcher:
                 return typed, typed_filters, typed_matched, typed_allowed, typed_notices
         return plan, filters, matched, allowed, notices
 
-    def _plan(self, gen: _Generation, searcher, query: str, exact: bool) -> _Plan:
+    def _plan(self, gen: Generation, searcher, query: str, exact: bool) -> _Plan:
         reader = searcher.reader()
         run = Evaluation(gen.engine_for(searcher, self.weighting), searcher)
         interp = interpret(query, reader, gen.restorer(searcher), exact=exact, docs_of=run.docs_of)
@@ -689,10 +376,10 @@ class Searcher:
     def _per_page(self, per_page: int | None) -> int:
         if per_page is None:
             return self.config.per_page
-        return _positive_int(per_page, "per_page", self.config.max_per_page)
+        return positive_int(per_page, "per_page", self.config.max_per_page)
 
     def _filters(
-        self, gen: _Generation, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to, mentioned=()
+        self, gen: Generation, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to, mentioned=()
     ) -> tuple[Filters, list[dict[str, str]]]:
         """The filters as canonical values, and notices about what could not be done as asked."""
         cols = gen.columns
@@ -705,7 +392,7 @@ class Searcher:
                 if code is None:
                     # Still applied (nothing holds it), and named, so that the
                     # empty list is explained rather than silent.
-                    notices.append(_unknown_value(facet, value))
+                    notices.append(unknown_value(facet, value))
                 found.append(code or value)
             return tuple(dict.fromkeys(found))
 
@@ -725,10 +412,10 @@ class Searcher:
 
         typed = parsed.filters
         # Typed in the query box: a bad year is ignored, never an error.
-        years = list(years) + [y for y in typed.get("year", []) if _is_year(y) or _is_undated(y)]
-        first, last = _date_number(date_from, "from"), _date_number(date_to, "to")
+        years = list(years) + [y for y in typed.get("year", []) if is_year(y) or is_undated(y)]
+        first, last = date_number(date_from, "from"), date_number(date_to, "to")
         if first and last and first > last:
-            notices.append(_swapped_dates(first, last))
+            notices.append(swapped_dates(first, last))
             first, last = last, first
         filters = Filters(
             partners=known(
@@ -739,7 +426,7 @@ class Searcher:
             ),
             topics=known("topic", [*topics, *typed.get("topic", [])], topic),
             sources=known("source", [*sources, *typed.get("source", [])], source),
-            years=tuple(dict.fromkeys(0 if _is_undated(y) else _year(y) for y in years if str(y).strip())),
+            years=tuple(dict.fromkeys(0 if is_undated(y) else year_number(y) for y in years if str(y).strip())),
             date_from=first,
             date_to=last,
         )
@@ -760,7 +447,7 @@ class Searcher:
                 docs = docs[~np.isin(docs, excluded, assume_unique=True)]
         return docs
 
-    def _suggestion(self, gen: _Generation, searcher, interp: Interpretation, deadline: float | None = None):
+    def _suggestion(self, gen: Generation, searcher, interp: Interpretation, deadline: float | None = None):
         """A spelling fix that finds articles, or ``None`` (also when ``deadline`` passes first)."""
         text = spelling.suggest(interp, searcher.reader(), gen.restorer(searcher), deadline)
         if text is None or (deadline is not None and time.perf_counter() > deadline):
@@ -768,7 +455,7 @@ class Searcher:
         plan = self._plan(gen, searcher, text, exact=False)
         return text if len(self._matching(plan)) else None
 
-    def _near_misses(self, gen: _Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
+    def _near_misses(self, gen: Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
         """The best articles that hold every concept but one, each with what it lacks."""
         concepts = plan.interpretation.concepts
         if not 2 <= len(concepts) <= NEAR_MISS_CONCEPTS or limit <= 0:
@@ -798,7 +485,7 @@ class Searcher:
             out.append(hit)
         return out
 
-    def _apply_filters(self, gen: _Generation, docs, filters: Filters):
+    def _apply_filters(self, gen: Generation, docs, filters: Filters):
         """The documents of ``docs`` any value of each facet holds (OR within, AND across)."""
         if not filters.active or not len(docs):
             return docs
@@ -835,7 +522,7 @@ class Searcher:
                 ranked = self._by_date(gen, allowed, pool, newest=sort != "oldest")
             if not group:
                 return [(d, score, []) for d, score in ranked]
-            groups = _collapse(ranked, gen.columns, keep)
+            groups = collapse_stories(ranked, gen.columns, keep)
             if len(groups) >= want or pool >= len(allowed):
                 return groups
             pool = min(len(allowed), pool * 2)
@@ -855,7 +542,7 @@ class Searcher:
         rescored.sort(key=lambda pair: (-pair[1], pair[0]))
         return rescored[:limit]
 
-    def _by_date(self, gen: _Generation, allowed, limit: int, newest: bool) -> list[tuple[int, float]]:
+    def _by_date(self, gen: Generation, allowed, limit: int, newest: bool) -> list[tuple[int, float]]:
         dates = gen.columns.date_array[allowed]
         if newest:
             order = np.lexsort((allowed, -dates))
@@ -882,7 +569,7 @@ class Searcher:
             mentioned=list(meta.get("mentioned", [])),
         )
 
-    def _facets(self, gen: _Generation, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+    def _facets(self, gen: Generation, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
         """Counts of every facet over the whole result set.
 
         A facet with values chosen is counted without its own filter (the other
@@ -916,18 +603,18 @@ class Searcher:
         years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
         year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
         chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.years)
-        year_values = _facet(year, chosen_years, _year_label, by_value=True)
+        year_values = facet_values(year, chosen_years, year_label, by_value=True)
         undated = int(np.count_nonzero(dates == 0))
         if undated or UNDATED in chosen_years:
             # Last, whatever the order of the years: it is not a year.
             year_values = [v for v in year_values if v.value != UNDATED]
             year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
         return {
-            "partner": _facet(counted["partner"], chosen("partner"), metadata.partner_label),
-            "mentioned": _facet(counted["mentioned"], chosen("mentioned"), metadata.partner_label),
-            "topic": _facet(counted["topic"], chosen("topic"), metadata.topic_label),
+            "partner": facet_values(counted["partner"], chosen("partner"), metadata.partner_label),
+            "mentioned": facet_values(counted["mentioned"], chosen("mentioned"), metadata.partner_label),
+            "topic": facet_values(counted["topic"], chosen("topic"), metadata.topic_label),
             "year": year_values,
-            "source": _facet(counted["source"], chosen("source"), str),
+            "source": facet_values(counted["source"], chosen("source"), str),
         }
 
     # -- articles ----------------------------------------------------------
@@ -973,8 +660,8 @@ class Searcher:
             "articles": len(live),
             "generation": gen.folder.name if gen.folder else None,
             "dated": len(dated),
-            "first_date": _iso(min(dated)) if dated else None,
-            "last_date": _iso(max(dated)) if dated else None,
+            "first_date": iso_date(min(dated)) if dated else None,
+            "last_date": iso_date(max(dated)) if dated else None,
             "partners": Counter(p for d in live for p in cols.partners[d]).most_common(),
             "mentioned": Counter(p for d in live for p in cols.mentioned[d]).most_common(),
             "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
@@ -1012,32 +699,6 @@ def _holds(docs, docnum: int) -> bool:
     return i < len(docs) and int(docs[i]) == docnum
 
 
-def _entries(cols: _Columns, allowed) -> int:
-    """How many list entries ``allowed`` makes when each story shows once."""
-    if not len(allowed):
-        return 0
-    stories = cols.story_codes[allowed]
-    alone = int(np.count_nonzero(stories < 0))
-    return alone + len(np.unique(stories[stories >= 0]))
-
-
-def _collapse(ranked: list[tuple[int, float]], cols: _Columns, allowed) -> list:
-    """Keep the best-ranked article of each story; list its matching siblings."""
-    seen: set[str] = set()
-    groups: list[tuple[int, float, list[int]]] = []
-    for docnum, score in ranked:
-        story = cols.stories[docnum]
-        if story is None:
-            groups.append((docnum, score, []))
-            continue
-        if story in seen:
-            continue
-        seen.add(story)
-        others = [d for d in cols.members.get(story, ()) if d != docnum and allowed[d]]
-        groups.append((docnum, score, others))
-    return groups
-
-
 def _article_dict(stored: dict) -> dict[str, Any]:
     meta = stored.get("meta", {})
     return {
@@ -1052,143 +713,3 @@ def _article_dict(stored: dict) -> dict[str, Any]:
         "mentioned": list(meta.get("mentioned", [])),
         "topics": list(meta.get("topics", [])),
     }
-
-
-# Spans longer than this many months are drawn per year.
-TIMELINE_MAX_MONTHS = 36
-
-
-def _timeline(dates, docs) -> list[dict[str, Any]]:
-    """Counts per month ("2021-07") or, over long spans, per year ("2021"), gaps filled."""
-    chosen = dates[docs]
-    periods, counts = np.unique(chosen[chosen != 0] // 100, return_counts=True)
-    months = {int(m): int(c) for m, c in zip(periods, counts, strict=True)}
-    if not months:
-        return []
-    first, last = min(months), max(months)
-    span = (last // 100 - first // 100) * 12 + (last % 100 - first % 100) + 1
-    if span > TIMELINE_MAX_MONTHS:
-        years: Counter[int] = Counter()
-        for month, count in months.items():
-            years[month // 100] += count
-        return [{"period": str(y), "count": years.get(y, 0)} for y in range(first // 100, last // 100 + 1)]
-    out = []
-    year, month = divmod(first, 100)
-    for _ in range(span):
-        key = year * 100 + month
-        out.append({"period": f"{year:04d}-{month:02d}", "count": months.get(key, 0)})
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return out
-
-
-def _facet(counts: Counter, selected: tuple, label, by_value: bool = False) -> list[FacetValue]:
-    """The values of one facet as listed: the most frequent first, equal counts
-    by label (or, ``by_value``, the greatest value first: years), then the
-    chosen values that are not among them."""
-    if by_value:
-        items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
-    else:
-        items = sorted(counts.items(), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
-    values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
-    shown = {v.value for v in values}
-    values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
-    return values
-
-
-def _positive_int(value, name: str, maximum: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise QueryError(
-            f"{name} must be a whole number, got {str(value)[:20]!r}",
-            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{str(value)[:20]}”.",
-        ) from None
-    if number < 1 or number > maximum:
-        raise QueryError(
-            f"{name} must be between 1 and {maximum}",
-            f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}.",
-        )
-    return number
-
-
-def _is_year(value) -> bool:
-    text = str(value).strip()
-    return text.isdigit() and len(text) == 4
-
-
-def _year(value) -> int:
-    try:
-        year = int(str(value).strip())
-    except ValueError:
-        raise QueryError(f"year must be a number like 2021, got {str(value)[:20]!r}", _year_message(value)) from None
-    if not 1000 <= year <= 9999:
-        raise QueryError("year must have four digits", _year_message(value))
-    return year
-
-
-def _date_number(value, name: str) -> int:
-    if value is None or value == "":
-        return 0
-    if isinstance(value, dt.date):
-        return int(value.strftime("%Y%m%d"))
-    try:
-        return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
-    except ValueError:
-        raise QueryError(
-            f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}", date_message(name, value)
-        ) from None
-
-
-def _iso(number: int) -> str:
-    text = f"{number:08d}"
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-
-
-def _is_undated(value) -> bool:
-    return str(value).strip().lower() == UNDATED
-
-
-def _year_label(value: str) -> str:
-    return UNDATED_LABEL if value == UNDATED else str(value)
-
-
-# How the page names each facet in a notice.
-_FACET_NOUNS = {"partner": "đối tác", "mentioned": "đối tác", "topic": "chủ đề", "source": "nguồn tin"}
-
-
-def _unknown_value(facet: str, value: str) -> dict[str, str]:
-    """The notice for a filter value nothing in the index has: it is left out, and said so."""
-    return {
-        "code": "unknown_value",
-        "facet": facet,
-        "value": value,
-        "message": f"Không có {_FACET_NOUNS[facet]} “{value}”: không bài nào khớp giá trị này.",
-    }
-
-
-def _swapped_dates(first: int, last: int) -> dict[str, str]:
-    def shown(number: int) -> str:
-        text = f"{number:08d}"
-        return f"{text[6:]}/{text[4:6]}/{text[:4]}"
-
-    return {
-        "code": "date_range_swapped",
-        "message": f"Ngày bắt đầu ({shown(first)}) sau ngày kết thúc ({shown(last)}): đã đổi chỗ hai ngày.",
-    }
-
-
-def date_message(name: str, value) -> str:
-    """What the page says about a date it cannot read."""
-    return (
-        f"{PARAMETER_NAMES.get(name, name)} “{str(value)[:20]}” không đọc được: "
-        "hãy viết ngày theo dạng năm-tháng-ngày, ví dụ 2021-05-01."
-    )
-
-
-def _year_message(value) -> str:
-    return (
-        f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED}” cho bài không rõ ngày), "
-        f"không phải “{str(value)[:20]}”."
-    )

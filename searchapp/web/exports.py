@@ -25,9 +25,7 @@ from flask import (
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.errors import QueryError
-from searchapp.search.searcher import (
-    Hit,
-)
+from searchapp.search.results import Hit
 from searchapp.text import fold
 from searchapp.web.present import active_filters
 from searchapp.web.state import SearchState, current_searcher, read_state, with_query

@@ -13,12 +13,9 @@ from flask import (
 from markupsafe import Markup
 
 from searchapp.corpus import metadata
-from searchapp.search.searcher import (
-    MAX_PAGE,
-    Hit,
-    SearchResult,
-)
-from searchapp.search.searcher import UNDATED as UNDATED_YEAR
+from searchapp.search.facets import UNDATED as UNDATED_YEAR
+from searchapp.search.params import MAX_PAGE
+from searchapp.search.results import Hit, SearchResult
 from searchapp.text import fold
 from searchapp.web.state import FACETS, SearchState, current_searcher
 

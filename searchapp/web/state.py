@@ -16,17 +16,11 @@ from flask import (
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.errors import QueryError
+from searchapp.search.facets import UNDATED as UNDATED_YEAR
+from searchapp.search.params import MAX_PAGE, PARAMETER_NAMES, SORTS, date_message
 from searchapp.search.querylang import MAX_QUERY_CHARS
-from searchapp.search.searcher import (
-    MAX_PAGE,
-    PARAMETER_NAMES,
-    SORTS,
-    HitStream,
-    Searcher,
-    SearchResult,
-    date_message,
-)
-from searchapp.search.searcher import UNDATED as UNDATED_YEAR
+from searchapp.search.results import HitStream, SearchResult
+from searchapp.search.searcher import Searcher
 from searchapp.text import fold
 
 # A filter parameter may repeat this often, each value up to this long.

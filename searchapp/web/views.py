@@ -17,11 +17,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from searchapp.corpus import metadata
-from searchapp.search.searcher import (
-    MAX_PAGE,
-    SORTS,
-)
-from searchapp.search.searcher import UNDATED as UNDATED_YEAR
+from searchapp.search.facets import UNDATED as UNDATED_YEAR
+from searchapp.search.params import MAX_PAGE, SORTS
 from searchapp.web.present import (
     active_filters,
     category_label,

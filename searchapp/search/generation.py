@@ -1,0 +1,90 @@
+"""One opened generation of the index, shared by threads: its readers, columns and engine."""
+
+from __future__ import annotations
+
+import threading
+
+from whoosh import searching as whoosh_searching
+
+from searchapp.engine.postings import Engine
+from searchapp.engine.whoosh import codec, integrity
+from searchapp.errors import IndexMissing
+from searchapp.index import store
+from searchapp.index.schema import SCHEMA_VERSION
+from searchapp.search.accents import Restorer
+from searchapp.search.facets import Columns
+
+
+class Outdated(Exception):
+    """The generation's files were replaced by a newer commit; reopen."""
+
+
+class Generation:
+    """One opened index generation, shared by threads.
+
+    Every reader of a generation is opened from the same table of contents, so
+    all threads see the same documents as the facet columns, even while an
+    incremental reindex commits into the live folder.
+    """
+
+    def __init__(self, index_path) -> None:
+        self.folder = store.live_generation(index_path)
+        if self.folder is not None:
+            version = store.read_manifest(self.folder).get("schema_version")
+            if version is not None and version != SCHEMA_VERSION:
+                raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
+        self.ix = store.open_live_index(index_path)
+        folder = self.ix.storage.folder
+        try:
+            self._toc = codec.latest_toc(self.ix)
+        except integrity.UNREADABLE as exc:
+            raise integrity.damaged_toc(folder, store.INDEX_NAME, exc) from exc
+        # Checked before anything is mapped, and compared before each use: a
+        # mapped file cut short would kill the process (see integrity).
+        self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
+        # Whoosh numbers each commit's table of contents (its "generation");
+        # here a generation is a folder, and this is the commit opened in it.
+        self.commit = self._toc.generation
+        self.local = threading.local()
+        reader = self._open_reader()
+        self.columns = Columns(reader)
+        self.doc_count = reader.doc_count()
+        self.engine: Engine | None = None
+        self._first_reader = reader
+        self._restorer: Restorer | None = None
+        self._lock = threading.Lock()
+
+    def _open_reader(self):
+        toc = self._toc
+        try:
+            return codec.open_reader(self.ix, toc)
+        except OSError as exc:
+            # A commit since this generation was opened removed a segment file.
+            raise Outdated from exc
+
+    def searcher(self, weighting):
+        s = getattr(self.local, "searcher", None)
+        if s is None:
+            with self._lock:
+                reader, self._first_reader = self._first_reader, None
+            s = whoosh_searching.Searcher(reader or self._open_reader(), fromindex=self.ix, weighting=weighting)
+            self.local.searcher = s
+        return s
+
+    def engine_for(self, searcher, weighting) -> Engine:
+        with self._lock:
+            if self.engine is None:
+                self.engine = Engine(searcher.reader(), weighting)
+            return self.engine
+
+    def restorer(self, searcher) -> Restorer:
+        with self._lock:
+            if self._restorer is None:
+                self._restorer = Restorer(searcher.reader())
+        return self._restorer
+
+    def warm(self, weighting) -> None:
+        """Build what the first search would: the engine and the accent restorer."""
+        searcher = self.searcher(weighting)
+        self.engine_for(searcher, weighting)
+        self.restorer(searcher)

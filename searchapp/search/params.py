@@ -1,0 +1,117 @@
+"""The search parameters checked once: page numbers, sorts, years and dates, with the
+messages a reader is shown (in Vietnamese) beside the English ones clients read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from searchapp.errors import QueryError
+from searchapp.search.facets import UNDATED
+
+SORTS = ("relevance", "newest", "oldest")
+# Parameters as an error message names them to a reader.
+PARAMETER_NAMES = {
+    "page": "Số trang",
+    "per_page": "Số kết quả mỗi trang",
+    "from": "Ngày bắt đầu",
+    "to": "Ngày kết thúc",
+    "year": "Năm",
+    "sort": "Cách sắp xếp",
+}
+SORT_MESSAGE = "Cách sắp xếp phải là liên quan nhất (relevance), mới nhất (newest) hoặc cũ nhất (oldest)."
+
+
+MAX_PAGE = 1000
+
+
+def positive_int(value, name: str, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(
+            f"{name} must be a whole number, got {str(value)[:20]!r}",
+            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{str(value)[:20]}”.",
+        ) from None
+    if number < 1 or number > maximum:
+        raise QueryError(
+            f"{name} must be between 1 and {maximum}",
+            f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}.",
+        )
+    return number
+
+
+def is_year(value) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and len(text) == 4
+
+
+def year_number(value) -> int:
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise QueryError(f"year must be a number like 2021, got {str(value)[:20]!r}", year_message(value)) from None
+    if not 1000 <= year <= 9999:
+        raise QueryError("year must have four digits", year_message(value))
+    return year
+
+
+def date_number(value, name: str) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, dt.date):
+        return int(value.strftime("%Y%m%d"))
+    try:
+        return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
+    except ValueError:
+        raise QueryError(
+            f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}", date_message(name, value)
+        ) from None
+
+
+def iso_date(number: int) -> str:
+    text = f"{number:08d}"
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+
+
+def is_undated(value) -> bool:
+    return str(value).strip().lower() == UNDATED
+
+
+# How the page names each facet in a notice.
+_FACET_NOUNS = {"partner": "đối tác", "mentioned": "đối tác", "topic": "chủ đề", "source": "nguồn tin"}
+
+
+def unknown_value(facet: str, value: str) -> dict[str, str]:
+    """The notice for a filter value nothing in the index has: it is left out, and said so."""
+    return {
+        "code": "unknown_value",
+        "facet": facet,
+        "value": value,
+        "message": f"Không có {_FACET_NOUNS[facet]} “{value}”: không bài nào khớp giá trị này.",
+    }
+
+
+def swapped_dates(first: int, last: int) -> dict[str, str]:
+    def shown(number: int) -> str:
+        text = f"{number:08d}"
+        return f"{text[6:]}/{text[4:6]}/{text[:4]}"
+
+    return {
+        "code": "date_range_swapped",
+        "message": f"Ngày bắt đầu ({shown(first)}) sau ngày kết thúc ({shown(last)}): đã đổi chỗ hai ngày.",
+    }
+
+
+def date_message(name: str, value) -> str:
+    """What the page says about a date it cannot read."""
+    return (
+        f"{PARAMETER_NAMES.get(name, name)} “{str(value)[:20]}” không đọc được: "
+        "hãy viết ngày theo dạng năm-tháng-ngày, ví dụ 2021-05-01."
+    )
+
+
+def year_message(value) -> str:
+    return (
+        f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED}” cho bài không rõ ngày), "
+        f"không phải “{str(value)[:20]}”."
+    )
