@@ -1,7 +1,7 @@
 """Fit the topic model on the judged set and write ``searchapp/data/topic_model.toml``.
 
 Each (article, topic) pair of ``bench/sets/topics.jsonl`` is one example: the
-features are what :func:`searchapp.metadata.topic_features` reads of the
+features are what :func:`searchapp.corpus.metadata.topic_features` reads of the
 article for that topic, the label is whether a careful reader gave the article
 that topic. One logistic regression over all pairs (scikit-learn, features
 standardised, L2 penalty) gives one weight per feature and one bias per topic,
@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from topics import SET, SPLITS, load_set, pool_records  # noqa: E402
 
-from searchapp.corpus import build_article  # noqa: E402
-from searchapp.metadata import TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
+from searchapp.corpus.articles import build_article  # noqa: E402
+from searchapp.corpus.metadata import TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
 
 MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
 # Inverse strength of the L2 penalty on standardised features: 287 articles
@@ -143,7 +143,7 @@ def report(examples: Examples, keep: np.ndarray) -> list[str]:
 def write_model(weights: np.ndarray, intercept: float, articles: int) -> None:
     features, biases = weights[: len(TOPIC_FEATURES)], weights[len(TOPIC_FEATURES) :]
     lines = [
-        "# How topic evidence becomes a topic: searchapp.metadata.extract_topics.",
+        "# How topic evidence becomes a topic: searchapp.corpus.metadata.extract_topics.",
         "# Fitted by bench/topics_fit.py on bench/sets/topics.jsonl; refit rather than edit.",
         f"# {articles} judged articles; features in the order of metadata.TOPIC_FEATURES.",
         f"threshold = {THRESHOLD}",
