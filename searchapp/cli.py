@@ -156,7 +156,7 @@ def fetch_feed(obj: _Context, feed_url: str, limit: int | None, delay: float) ->
     Items already fetched (remembered in feeds.json in the index folder) are
     skipped. A page without extractable text is saved with the item's summary.
     """
-    from searchapp.ingest.pages import fetch_feed as run_fetch_feed
+    from searchapp.ingest.feeds import fetch_feed as run_fetch_feed
 
     with _progress() as shown:
         on_outcome = _echo_above(shown, _print_outcome)

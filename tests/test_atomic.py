@@ -10,7 +10,7 @@ import pytest
 from searchapp import atomic
 from searchapp.index import store
 from searchapp.index.stories import StoryIndex
-from searchapp.ingest import pages as ingest
+from searchapp.ingest import feeds
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_copy_keeps_mode_and_times(tmp_path, calls):
     [
         (lambda folder: store.publish_generation(folder, store.new_generation(folder)), store.POINTER),
         (lambda folder: store.write_manifest(folder, {"files": {}}), store.MANIFEST),
-        (lambda folder: ingest.save_state(folder, {"version": 1, "feeds": {}, "items": {}}), ingest.STATE_FILE),
+        (lambda folder: feeds.save_state(folder, {"version": 1, "feeds": {}, "items": {}}), feeds.STATE_FILE),
         (lambda folder: StoryIndex().save(folder), "stories.pickle"),
         (lambda folder: store.copy_atomically(folder.parent / "src.json", folder / "added.json"), "added.json"),
     ],

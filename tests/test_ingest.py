@@ -20,6 +20,7 @@ from conftest import write_config
 from searchapp.cli import cli
 from searchapp.config import load_config
 from searchapp.index.reindex import reindex
+from searchapp.ingest import download, feeds
 from searchapp.ingest import pages as ingest
 from searchapp.progress import Progress
 from searchapp.search.searcher import Searcher
@@ -285,7 +286,7 @@ def test_user_agent_is_sent(project, site):
     run(config, "fetch-feed", "--delay", "0", site.url(RSS))
     agents = {agent for _, agent in site.log}
     assert len(site.log) >= 4
-    assert agents == {ingest.user_agent()}
+    assert agents == {download.user_agent()}
     [agent] = agents
     assert agent.startswith("searchapp/") and agent.endswith(" (+local news search)")
 
@@ -345,7 +346,7 @@ class Recorder(Progress):
 def test_fetch_feed_counts_the_pages_then_the_indexing(project, site):
     config, _ = project
     shown = Recorder()
-    ingest.fetch_feed(load_config(config), site.url(RSS), delay=0, progress=shown)
+    feeds.fetch_feed(load_config(config), site.url(RSS), delay=0, progress=shown)
     assert [label for label, _, _ in shown.seen] == ["Fetching", "Reading", "Indexing"]
     assert shown.seen[0] == ("Fetching", 3, "page") and shown.counts["Fetching"] == [0, 1, 2, 3]
     assert shown.seen[2] == ("Indexing", 3, "article") and shown.counts["Indexing"][-1] == 3
@@ -376,7 +377,7 @@ def test_a_page_added_by_hand_then_from_a_feed_is_stored_once(project, site):
 def test_fetch_feed_waits_between_requests(project, site, monkeypatch):
     config, _ = project
     calls = []
-    monkeypatch.setattr(ingest, "sleep", calls.append)
+    monkeypatch.setattr(feeds, "sleep", calls.append)
     assert run(config, "fetch-feed", "--delay", "2.5", site.url(RSS)).exit_code == 0
     assert calls == [2.5, 2.5, 2.5]  # before each of the three page requests
     calls.clear()
@@ -387,7 +388,7 @@ def test_fetch_feed_waits_between_requests(project, site, monkeypatch):
 def test_fetch_feed_default_delay_is_one_second(project, site, monkeypatch):
     config, _ = project
     calls = []
-    monkeypatch.setattr(ingest, "sleep", calls.append)
+    monkeypatch.setattr(feeds, "sleep", calls.append)
     assert run(config, "fetch-feed", "--limit", "1", site.url(RSS)).exit_code == 0
     assert calls == [1.0]
 
@@ -461,7 +462,7 @@ def test_redirects_are_followed_to_web_addresses_only(project, site):
 
 def test_pages_over_the_size_limit_are_not_downloaded(project, site, monkeypatch):
     config, _ = project
-    monkeypatch.setattr(ingest, "MAX_BYTES", 2048)
+    monkeypatch.setattr(download, "MAX_BYTES", 2048)
     result = CliRunner().invoke(cli, ["--config", str(config), "add", site.url(NHAT_BAN)])
     assert result.exit_code == 1
     assert f"error: {site.url(NHAT_BAN)}: larger than 2 KB (" in result.output
@@ -474,7 +475,7 @@ def test_pages_over_the_size_limit_are_not_downloaded(project, site, monkeypatch
 
 def test_a_server_that_does_not_answer_times_out(project, site, monkeypatch):
     config, _ = project
-    monkeypatch.setattr(ingest, "TIMEOUT", 0.2)
+    monkeypatch.setattr(download, "TIMEOUT", 0.2)
     site.overrides["/cham.html"] = (WEB / NHAT_BAN.lstrip("/")).read_bytes()
     site.slow["/cham.html"] = 1.0
     result = CliRunner().invoke(cli, ["--config", str(config), "add", site.url("/cham.html")])
@@ -505,7 +506,7 @@ def test_fetch_feed_killed_while_indexing_is_indexed_by_the_next_run(project, si
 
     monkeypatch.setattr(searchapp.index.reindex, "reindex", killed)
     with pytest.raises(KeyboardInterrupt):
-        ingest.fetch_feed(load_config(config), site.url(RSS), delay=0)
+        feeds.fetch_feed(load_config(config), site.url(RSS), delay=0)
     assert len(web_articles(corpus)) == 3 and search(config, '"Đại sứ Lào"').total == 0
     monkeypatch.setattr(searchapp.index.reindex, "reindex", real)
     result = run(config, "fetch-feed", "--delay", "0", site.url(RSS))

@@ -23,7 +23,7 @@ from conftest import write_config
 from searchapp.cli import cli
 from searchapp.config import load_config
 from searchapp.index.reindex import reindex
-from searchapp.ingest import pages as ingest
+from searchapp.ingest import download
 
 IDLE_LIMIT = 1.0
 TOTAL_LIMIT = 3.0
@@ -101,8 +101,8 @@ class Trickler:
 def trickler(monkeypatch) -> Iterator[Trickler]:
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(ingest, "TIMEOUT", IDLE_LIMIT)
-    monkeypatch.setattr(ingest, "TOTAL_TIMEOUT", TOTAL_LIMIT)
+    monkeypatch.setattr(download, "TIMEOUT", IDLE_LIMIT)
+    monkeypatch.setattr(download, "TOTAL_TIMEOUT", TOTAL_LIMIT)
     server = Trickler()
     try:
         yield server

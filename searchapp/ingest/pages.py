@@ -1,36 +1,23 @@
-"""Adding articles from the web: page URLs, saved HTML pages and RSS/Atom feeds.
+"""Adding articles from the web: page URLs, saved HTML pages and article files.
 
-A page is downloaded politely (one request at a time, a limit on each wait
-and on the whole download, a size cap and a ``User-Agent`` naming
-searchapp), its main text, title, date and outlet are extracted with
-trafilatura, and the result is saved as one ``.json`` article under
-``<corpus>/web/<year>/``. The corpus reader then treats it like any other
-article (partners and topics are extracted from the text).
+A page is downloaded (:mod:`~searchapp.ingest.download`), its main text,
+title, date and outlet are extracted with trafilatura, and the result is
+saved as one ``.json`` article under ``<corpus>/web/<year>/``. The corpus
+reader then treats it like any other article (partners and topics are
+extracted from the text).
 
 Identity: an article's id is ``web-`` plus a short hash of its canonical URL
 (the page's own canonical link when it is on the same site, else the address
 it was fetched from). Re-adding the same URL rewrites the same file, so an
 article is never stored twice and a different article is never overwritten.
-
-Feeds: the ids and links of items already fetched are remembered in
-``<index>/feeds.json`` (replaced atomically), so that a page is fetched once.
-Two ``fetch-feed`` runs at the same moment may forget each other's items;
-the only consequence is that those pages are fetched again later and saved
-to the same files.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
-import html as html_lib
-import http.client
 import json
 import re
-import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,15 +30,9 @@ from searchapp import atomic
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.corpus.articles import is_article_file
-from searchapp.errors import SearchappError
+from searchapp.ingest.download import IngestError, describe_reason, fetch, html_of, is_url
 from searchapp.progress import SILENT, Progress
 from searchapp.text import fold, nfc
-
-# Politeness and safety limits of every download.
-TIMEOUT = 15.0  # seconds without a byte from the server (also the connect limit)
-TOTAL_TIMEOUT = 30.0  # seconds for a whole download, redirects included, however the bytes arrive
-MAX_BYTES = 5 * 1024 * 1024
-DEFAULT_DELAY = 1.0  # seconds between two page requests of a feed
 
 # A page whose extracted text is shorter than this has no article on it
 # (a video page, a list of links, a cookie wall).
@@ -59,11 +40,9 @@ MIN_TEXT_CHARS = 100
 
 WEB_FOLDER = "web"
 UNDATED_FOLDER = "undated"
-STATE_FILE = "feeds.json"
+
 HTML_SUFFIXES = (".html", ".htm")
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
-FEED_ACCEPT = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1"
+
 # Query parameters that track the reader, not the article.
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|zarsrc|gidzl)$", re.IGNORECASE)
 # A line that only dates the page: "18:40, 06/09/2023", "Thứ Tư, 06/09/2023 | 18:40 (GMT+7)".
@@ -73,13 +52,6 @@ _TIMESTAMP_LINE = re.compile(
 )
 # Second-level labels under a country domain: "dantri.com.vn" is one site.
 _GENERIC_SLD = {"com", "net", "org", "gov", "edu", "ac", "co", "info", "int", "name", "biz", "health"}
-
-# Looked up at call time so that tests can replace it.
-sleep = time.sleep
-
-
-class IngestError(SearchappError):
-    """One page, file or feed could not be added; the others are unaffected."""
 
 
 @dataclass
@@ -117,237 +89,6 @@ class IngestResult:
 
 OnOutcome = Callable[[Outcome], None]
 
-
-# --------------------------------------------------------------------------
-# Downloading
-# --------------------------------------------------------------------------
-
-
-def user_agent() -> str:
-    """``searchapp/<version> (+local news search)``."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        number = version("searchapp")
-    except PackageNotFoundError:
-        number = "0"
-    return f"searchapp/{number} (+local news search)"
-
-
-def is_url(text: str) -> bool:
-    """True for an ``http://`` or ``https://`` address."""
-    return text.strip().lower().startswith(("http://", "https://"))
-
-
-@dataclass(frozen=True)
-class Response:
-    """A finished download."""
-
-    url: str  # after redirects
-    content_type: str | None  # "text/html", or None when the server sent none
-    charset: str | None
-    body: bytes
-
-
-class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) addresses only (never ftp: or file:)."""
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        target = headers.get("Location") or headers.get("URI") or ""
-        if target and not is_url(urllib.parse.urljoin(req.full_url, target)):
-            fp.close()
-            raise IngestError(f"redirected to {target}, which is not a web address")
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-
-class _Deadline:
-    """The end of one download, enforced on its sockets.
-
-    A socket timeout only bounds each wait: a server that sends a byte every
-    few seconds, in its headers or its body, keeps every ``recv`` short and the
-    download endless (``http.client`` reads headers line by line and ``read(n)``
-    waits for all n bytes). So a timer shuts the download's sockets down when
-    the total time is up, which wakes whatever read is blocked on them.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._done = False
-        self._lock = threading.Lock()
-        # Duplicates of the connections' sockets: shutting one down ends the shared
-        # connection, also once TLS has wrapped (and detached) the original.
-        self._sockets: list[socket.socket] = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            copy = sock.dup()
-            self._sockets.append(copy)
-            if self.expired:
-                _shutdown(copy)
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
-
-    def close(self) -> None:
-        """The download is over: stop the timer and let go of the sockets."""
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            for sock in self._sockets:
-                sock.close()
-            self._sockets.clear()
-
-    def handlers(self) -> list[urllib.request.BaseHandler]:
-        """urllib handlers whose connections put their socket under this deadline."""
-        deadline = self
-
-        class Watched(http.client.HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                deadline.watch(self.sock)
-
-        # HTTPSConnection.connect opens the plain connection through super() before the
-        # TLS handshake, so the handshake is under the deadline too.
-        class WatchedTLS(http.client.HTTPSConnection, Watched):
-            pass
-
-        class HTTP(urllib.request.HTTPHandler):
-            def do_open(self, http_class, req, **kwargs):
-                return super().do_open(Watched, req, **kwargs)
-
-        class HTTPS(urllib.request.HTTPSHandler):
-            def do_open(self, http_class, req, **kwargs):
-                return super().do_open(WatchedTLS, req, **kwargs)
-
-        return [HTTP(), HTTPS()]
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the other side
-
-
-def fetch(url: str, accept: str = HTML_ACCEPT, timeout: float | None = None, max_bytes: int | None = None) -> Response:
-    """Download ``url``: at most ``max_bytes`` (:data:`MAX_BYTES`), ``timeout`` (:data:`TIMEOUT`) per wait,
-    :data:`TOTAL_TIMEOUT` in all.
-
-    :raises IngestError: with one line of reason, for every kind of failure.
-    """
-    timeout = timeout or TIMEOUT
-    max_bytes = max_bytes or MAX_BYTES
-    if not is_url(url):
-        raise IngestError("not an http:// or https:// address")
-    deadline = _Deadline(TOTAL_TIMEOUT)
-    too_slow = IngestError(f"the server took more than {TOTAL_TIMEOUT:g} s to send it; stopped")
-    try:
-        response = _fetch(url, accept, timeout, max_bytes, deadline)
-    except IngestError:
-        if deadline.expired:
-            raise too_slow from None
-        raise
-    finally:
-        deadline.close()
-    if deadline.expired:  # a body without a length ends early when its socket is shut
-        raise too_slow
-    return response
-
-
-def _fetch(url: str, accept: str, timeout: float, max_bytes: int, deadline: _Deadline) -> Response:
-    request = urllib.request.Request(
-        url, headers={"User-Agent": user_agent(), "Accept": accept, "Accept-Language": "vi,en;q=0.5"}
-    )
-    # Built per call: proxy settings are read from the environment now.
-    opener = urllib.request.build_opener(_WebOnlyRedirects, *deadline.handlers())
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            headers = response.headers
-            length = headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise IngestError(f"larger than {_size(max_bytes)} ({_size(int(length))}); not downloaded")
-            body = _read_capped(response, max_bytes, deadline)
-            return Response(
-                url=response.geturl(),
-                content_type=headers.get_content_type() if headers.get("Content-Type") else None,
-                charset=headers.get_content_charset(),
-                body=body,
-            )
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise IngestError(f"HTTP {exc.code} {exc.reason}".rstrip()) from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError | socket.timeout):
-            raise IngestError(f"no answer within {timeout:g} s") from None
-        host = urllib.parse.urlsplit(url).netloc or url
-        raise IngestError(f"cannot reach {host} ({_reason(exc.reason)})") from None
-    except TimeoutError:
-        raise IngestError(f"no answer within {timeout:g} s") from None
-    except (http.client.HTTPException, OSError, ValueError) as exc:
-        raise IngestError(f"download failed ({_reason(exc)})") from None
-
-
-def _read_capped(response, max_bytes: int, deadline: _Deadline) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while not deadline.expired:
-        # read1 returns what one receive brought: read(n) would wait for all n bytes.
-        chunk = response.read1(64 * 1024)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > max_bytes:
-            raise IngestError(f"larger than {_size(max_bytes)}; not downloaded")
-        chunks.append(chunk)
-    raise IngestError("stopped at the total time limit")
-
-
-def _size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
-
-
-def _reason(reason: object) -> str:
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason) or reason.__class__.__name__
-
-
-def _html_of(response: Response) -> str | bytes:
-    """The page as text (bytes when the charset is left to trafilatura).
-
-    :raises IngestError: the content is not an HTML page.
-    """
-    declared = response.content_type
-    if declared not in HTML_TYPES:
-        vague = declared in (None, "application/octet-stream", "text/plain")
-        if not (vague and _looks_like_html(response.body)):
-            raise IngestError(f"not an HTML page (content type {declared or 'unknown'})")
-    if response.charset:
-        try:
-            return response.body.decode(response.charset, errors="replace")
-        except LookupError:
-            pass
-    return response.body
-
-
-def _looks_like_html(body: bytes) -> bool:
-    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
-
-
 # --------------------------------------------------------------------------
 # Extraction
 # --------------------------------------------------------------------------
@@ -375,22 +116,22 @@ def extract_page(html: str | bytes, url: str | None = None) -> Page:
         raise IngestError(f"the page could not be parsed ({exc.__class__.__name__}: {exc})") from None
     if doc is None:
         return Page()
-    title = _one_line(doc.title or "")
+    title = one_line(doc.title or "")
     return Page(
         title=title,
-        body=_paragraphs(doc.text or "", title),
+        body=article_paragraphs(doc.text or "", title),
         date=_iso_date(doc.date),
-        sitename=_one_line(doc.sitename or "") or None,
+        sitename=one_line(doc.sitename or "") or None,
         hostname=doc.hostname or None,
         canonical=doc.url if doc.url and is_url(doc.url) else None,
     )
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", nfc(text)).strip()
 
 
-def _paragraphs(text: str, title: str) -> str:
+def article_paragraphs(text: str, title: str) -> str:
     """NFC paragraphs separated by blank lines.
 
     Leading lines that repeat the title or only give the time of publication
@@ -416,7 +157,7 @@ def known_outlet(name: str) -> str | None:
     """The display name of a known Vietnamese outlet named ``name`` (site name or domain)."""
     # metadata resolves outlet names through extract_source only; an
     # attribution line ("Nguồn: X") is its most direct evidence and names X alone.
-    name = _one_line(name)
+    name = one_line(name)
     if not name or len(name) > 60:
         return None
     return metadata.extract_source("", f"Nguồn: {name}")
@@ -581,7 +322,7 @@ def ingest_url(corpus: Path, url: str, fallback: dict[str, Any] | None = None) -
     """Fetch one page and save its article; a feed item's summary fills a page without text."""
     response = fetch(url)
     try:
-        html = _html_of(response)
+        html = html_of(response)
     except IngestError:
         if not (fallback and fallback.get("body")):
             raise
@@ -598,7 +339,7 @@ def ingest_html_file(corpus: Path, path: Path) -> Outcome:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"cannot read file ({_reason(exc)})") from None
+        raise IngestError(f"cannot read file ({describe_reason(exc)})") from None
     record = _record(extract_page(raw), None)
     target, status = save_article(corpus, record)
     return Outcome(str(path), status, target, record["title"], article_id=record["id"])
@@ -711,156 +452,3 @@ def _inside_corpus(path: Path, corpus: Path) -> Path | None:
     if any(part.startswith(".") for part in relative.parts):
         return None  # a hidden folder: the reader skips it, so a copy is needed
     return corpus / relative
-
-
-# --------------------------------------------------------------------------
-# fetch-feed
-# --------------------------------------------------------------------------
-
-
-def load_state(index_path: Path) -> dict[str, Any]:
-    """The remembered feeds and items; empty when there is no state yet."""
-    path = index_path / STATE_FILE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {"version": 1, "feeds": {}, "items": {}}
-    except (OSError, ValueError) as exc:
-        raise IngestError(
-            f"{path} cannot be read ({exc}); delete it to start over (already fetched pages are then fetched again)"
-        ) from None
-    if not isinstance(state, dict):
-        raise IngestError(f"{path} is not a JSON object; delete it to start over")
-    state.setdefault("version", 1)
-    state.setdefault("feeds", {})
-    state.setdefault("items", {})
-    return state
-
-
-def save_state(index_path: Path, state: dict[str, Any]) -> None:
-    """Write the state file atomically."""
-    atomic.write_text(index_path / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-
-
-def _parse_feed(response: Response):
-    import feedparser
-
-    headers = {"content-location": response.url}
-    if response.content_type:
-        charset = f"; charset={response.charset}" if response.charset else ""
-        headers["content-type"] = response.content_type + charset
-    parsed = feedparser.parse(response.body, response_headers=headers)
-    if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        detail = f" ({reason})" if reason else ""
-        raise IngestError(f"not an RSS or Atom feed{detail}")
-    return parsed
-
-
-def _entry_text(entry) -> str:
-    """The item's summary (or content) as plain NFC paragraphs."""
-    value = entry.get("summary") or ""
-    for content in entry.get("content") or []:
-        if len(content.get("value", "")) > len(value):
-            value = content["value"]
-    value = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", "\n", value)
-    value = html_lib.unescape(re.sub(r"<[^>]+>", " ", value))
-    return _paragraphs(value, "")
-
-
-def _entry_date(entry) -> str | None:
-    for key in ("published_parsed", "updated_parsed"):
-        stamp = entry.get(key)
-        if stamp:
-            return dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC).date().isoformat()
-    return None
-
-
-def fetch_feed(
-    config: Config,
-    feed_url: str,
-    limit: int | None = None,
-    delay: float = DEFAULT_DELAY,
-    progress: Progress = SILENT,
-    on_outcome: OnOutcome | None = None,
-) -> IngestResult:
-    """Fetch the pages of a feed's items never fetched before, save them, reindex once.
-
-    :param limit: fetch at most this many new items (the rest wait for the next run).
-    :param delay: seconds to wait before each page request.
-    :raises IngestError: the feed itself cannot be fetched or is not a feed.
-    """
-    from searchapp.index.reindex import reindex
-
-    if not is_url(feed_url):
-        raise IngestError(f"{feed_url}: give the feed's http:// or https:// address")
-    try:
-        response = fetch(feed_url, accept=FEED_ACCEPT)
-        parsed = _parse_feed(response)
-    except IngestError as exc:
-        raise IngestError(f"{feed_url}: {exc}") from None
-    state = load_state(config.index_path)
-    items: dict[str, dict] = state["items"]
-    known_links = {item.get("link") for item in items.values()}
-    result = IngestResult(feed_title=_one_line(parsed.feed.get("title", "")))
-
-    def done(outcome: Outcome) -> None:
-        result.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
-
-    todo: list[tuple[str, str, Any]] = []
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        link = urllib.parse.urljoin(response.url, (entry.get("link") or "").strip())
-        if not is_url(link):
-            done(Outcome(entry.get("title") or "(untitled item)", "failed", error="the item has no web link"))
-            continue
-        key = (entry.get("id") or "").strip() or canonical_url(link)
-        if key in seen or canonical_url(link) in seen:
-            continue  # the same item twice in one feed
-        seen.update((key, canonical_url(link)))
-        if key in items or canonical_url(link) in known_links:
-            done(Outcome(link, "skipped"))
-        else:
-            todo.append((key, link, entry))
-    if limit is not None and len(todo) > limit:
-        result.left = len(todo) - limit
-        todo = todo[:limit]
-
-    try:
-        progress.stage("Fetching", len(todo), unit="page")
-        for number, (key, link, entry) in enumerate(todo):
-            progress.update(number)
-            if delay > 0:
-                sleep(delay)
-            fallback = {
-                "title": _one_line(entry.get("title", "")),
-                "body": _entry_text(entry),
-                "date": _entry_date(entry),
-            }
-            try:
-                outcome = ingest_url(config.corpus_path, link, fallback)
-            except IngestError as exc:
-                done(Outcome(link, "failed", error=str(exc)))
-                continue
-            done(outcome)
-            items[key] = {
-                "link": canonical_url(link),
-                "article": outcome.article_id,
-                "feed": feed_url,
-                "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            }
-        progress.update(len(todo))
-    finally:
-        state["feeds"][feed_url] = {
-            "title": result.feed_title,
-            "checked": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        save_state(config.index_path, state)
-
-    # Also when every item was fetched before: a run killed while indexing
-    # saved its pages and remembered its items, and only this indexes them.
-    if result.count("added", "updated", "unchanged", "skipped"):
-        result.report = reindex(config, progress=progress)
-    return result
