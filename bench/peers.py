@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from searchapp.analysis.tokenizers import compound_spans, word_tokens
+from searchapp.analysis.segmentation import compound_spans, word_tokens
 from searchapp.corpus.articles import Article
 from searchapp.index import store
 from searchapp.index.pool import WorkerPool

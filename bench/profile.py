@@ -81,7 +81,7 @@ def profile_index(articles: int) -> None:
     from pyinstrument import Profiler
     from scale_corpus import ScaleCorpus
 
-    from searchapp.analysis import tokenizers as analysis
+    from searchapp.analysis import segmentation as analysis
     from searchapp.config import load_config
     from searchapp.index.reindex import reindex
 
@@ -94,7 +94,7 @@ def profile_index(articles: int) -> None:
     (work / "corpus" / "part.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = load_config(REPO / "config.toml").with_paths(corpus=work / "corpus", index=work / "index")
     config = dataclasses.replace(config, index_workers=1)
-    analysis._pyvi_model()  # model loading is not what we are after
+    analysis.pyvi_model()  # model loading is not what we are after
     profiler = Profiler(interval=0.001)
     profiler.start()
     result = reindex(config, full=True)

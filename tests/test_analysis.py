@@ -6,10 +6,10 @@ import gzip
 import json
 import pickle
 
+from searchapp.analysis.segmentation import segment
 from searchapp.analysis.tokenizers import (
     VietnameseTokenizer,
     fold_analyzer,
-    segment,
     syllable_analyzer,
     word_analyzer,
 )
@@ -118,7 +118,7 @@ def _raw_articles_of(folder, name):
 
 def test_index_items_match_whoosh_field_index():
     """The one-pass analysis used by the indexer gives exactly what Whoosh's fields give."""
-    from searchapp.analysis import tokenizers as analysis
+    from searchapp.analysis import segmentation as analysis
     from searchapp.index.schema import ANALYSED_FIELDS, analysed_fields, build_schema
 
     schema = build_schema()
@@ -140,13 +140,13 @@ def test_features_and_tags_match_pyvi():
     """The light model loader and feature builder tag exactly as pyvi does."""
     import warnings
 
-    from searchapp.analysis import tokenizers as analysis
+    from searchapp.analysis import segmentation as analysis
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pyvi.ViTokenizer import ViTokenizer
 
-    model = analysis._pyvi_model()
+    model = analysis.pyvi_model()
     for line in ["Ông Trump gặp ông Tập tại Bắc Kinh ngày 3/8", "A", "Hà Nội", "x y z w", "Thủ tướng Nhật Bản"]:
         units = [m.group(0) for m in analysis._PYVI_PATTERN.finditer(line)]
         theirs = ViTokenizer.sent2features(units, False)
@@ -158,13 +158,13 @@ def test_features_and_tags_match_pyvi():
 def test_dictionary_words_hold_every_pyvi_word_as_keys():
     # dictionary_words() keys only the words that can differ from their keys;
     # keying every word one by one must find nothing it missed.
-    from searchapp.analysis.tokenizers import _pyvi_model, dictionary_words
+    from searchapp.analysis.segmentation import dictionary_words, pyvi_model
     from searchapp.text import syllable_key
 
     def keyed(word: str) -> str:
         return " ".join(syllable_key(part) for part in word.split(" "))
 
-    model = _pyvi_model()
+    model = pyvi_model()
     pairs, triples = dictionary_words()
     assert all(keyed(word) in pairs for word in model.bi_grams)
     assert all(keyed(word) in triples for word in model.tri_grams)

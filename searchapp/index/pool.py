@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from searchapp.analysis import tokenizers
+from searchapp.analysis import segmentation
 
 
 class WorkerPool:
@@ -20,7 +20,7 @@ class WorkerPool:
 
     def get(self):
         if self.pool is None and self.count > 1:
-            tokenizers._pyvi_model()
+            segmentation.pyvi_model()
             self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=worker_init)
         return self.pool
 

@@ -24,7 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from searchapp import atomic
-from searchapp.analysis import tokenizers
+from searchapp.analysis import segmentation
 from searchapp.config import Config
 from searchapp.corpus.articles import (
     DEFAULT_MAX_FILE_MB,
@@ -579,7 +579,7 @@ def _prepare_chunk(job):
         text = search_text(article, title_repeat)
         started = time.perf_counter()
         if blob is None:
-            spans = tokenizers.compound_spans(text)
+            spans = segmentation.compound_spans(text)
             new = wordcache.pack(spans)
         else:
             spans, new = wordcache.unpack(blob), None

@@ -14,8 +14,8 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.formats import Frequency
 
+from searchapp.analysis.segmentation import Span
 from searchapp.analysis.tokenizers import (
-    Span,
     caps_analyzer,
     fold_analyzer,
     folded_word_analyzer,

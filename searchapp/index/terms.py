@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from searchapp.analysis.tokenizers import Span
+from searchapp.analysis.segmentation import Span
 from searchapp.engine.whoosh.codec import encode_frequency, encode_positions
 from searchapp.text import SYLLABLE_RE, breaks, fold, nfc, split_syllables, syllable_key
 

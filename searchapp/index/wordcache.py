@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
-from searchapp.analysis.tokenizers import Span, compound_spans
+from searchapp.analysis.segmentation import Span, compound_spans
 from searchapp.index.pool import WorkerPool
 
 CACHE_FILE = "segments.sqlite"

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from searchapp.analysis.tokenizers import dictionary_words
+from searchapp.analysis.segmentation import dictionary_words
 from searchapp.search.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from searchapp.analysis.tokenizers import dictionary_words, segment
+from searchapp.analysis.segmentation import dictionary_words, segment
 from searchapp.search.accents import Restorer
 from searchapp.search.names import (
     alternatives,
