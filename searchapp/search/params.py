@@ -1,9 +1,14 @@
 """The search parameters checked once: page numbers, sorts, years and dates, with the
-messages a reader is shown (in Vietnamese) beside the English ones clients read."""
+messages a reader is shown (in Vietnamese) beside the English ones clients read.
+
+Two forms of each check share their messages: the library's (``Searcher.search``
+takes numbers, dates or text) and the URL's (``*_text``: the web layer's
+parameters, stricter text, checked before anything is searched)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from searchapp.errors import QueryError
 from searchapp.search.facets import UNDATED
@@ -24,14 +29,26 @@ SORT_MESSAGE = "Cách sắp xếp phải là liên quan nhất (relevance), mớ
 MAX_PAGE = 1000
 
 
+def _not_whole(name: str, value) -> QueryError:
+    return QueryError(
+        f"{name} must be a whole number, got {str(value)[:20]!r}",
+        f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{str(value)[:20]}”.",
+    )
+
+
+def _not_date(name: str, value) -> QueryError:
+    return QueryError(f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}", date_message(name, value))
+
+
 def positive_int(value, name: str, maximum: int) -> int:
+    """``value`` as a whole number from 1 to ``maximum``.
+
+    :raises QueryError: naming the parameter, in English and Vietnamese.
+    """
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise QueryError(
-            f"{name} must be a whole number, got {str(value)[:20]!r}",
-            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{str(value)[:20]}”.",
-        ) from None
+        raise _not_whole(name, value) from None
     if number < 1 or number > maximum:
         raise QueryError(
             f"{name} must be between 1 and {maximum}",
@@ -63,9 +80,7 @@ def date_number(value, name: str) -> int:
     try:
         return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
     except ValueError:
-        raise QueryError(
-            f"{name} must be a date as YYYY-MM-DD, got {str(value)[:20]!r}", date_message(name, value)
-        ) from None
+        raise _not_date(name, value) from None
 
 
 def iso_date(number: int) -> str:
@@ -115,3 +130,61 @@ def year_message(value) -> str:
         f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED}” cho bài không rõ ngày), "
         f"không phải “{str(value)[:20]}”."
     )
+
+
+# -- the same parameters as a URL gives them
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+
+
+def whole_number_text(raw: str, name: str, maximum: int) -> int | None:
+    """A page number or page size typed in a URL (digits only), ``None`` when empty.
+
+    :raises QueryError: as :func:`positive_int`.
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise _not_whole(name, raw)
+    return positive_int(raw, name, maximum)
+
+
+def date_text(raw: str, name: str) -> str:
+    """A date typed in a URL, as ``YYYY-MM-DD`` (``""`` when empty; its days are checked when searched).
+
+    :raises QueryError: as :func:`date_number`.
+    """
+    raw = raw.strip()
+    if raw and not _ISO_DATE.fullmatch(raw):
+        raise _not_date(name, raw)
+    return raw
+
+
+def year_text(value: str) -> str:
+    """A year typed in a URL, or :data:`UNDATED` for the articles without a date.
+
+    :raises QueryError: with :func:`year_message`.
+    """
+    if value.lower() == UNDATED:
+        return UNDATED
+    if not _YEAR.fullmatch(value):
+        raise QueryError(f"year must be a number like 2021 or {UNDATED!r}, got {value[:20]!r}", year_message(value))
+    return value
+
+
+def sort_text(raw: str) -> str:
+    """A sort order typed in a URL; ``""`` (the default) when empty.
+
+    :raises QueryError: naming the orders there are.
+    """
+    sort = raw.strip()
+    if sort and sort not in SORTS:
+        raise QueryError(
+            f"sort must be one of {', '.join(SORTS)}",
+            f"Cách sắp xếp “{sort[:20]}” không có; hãy chọn relevance (liên quan nhất), newest (mới nhất) "
+            "hoặc oldest (cũ nhất).",
+        )
+    return sort

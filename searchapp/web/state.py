@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +16,13 @@ from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.errors import QueryError
 from searchapp.search.facets import UNDATED as UNDATED_YEAR
-from searchapp.search.params import MAX_PAGE, PARAMETER_NAMES, SORTS, date_message
+from searchapp.search.params import (
+    MAX_PAGE,
+    date_text,
+    sort_text,
+    whole_number_text,
+    year_text,
+)
 from searchapp.search.querylang import MAX_QUERY_CHARS
 from searchapp.search.results import HitStream, SearchResult
 from searchapp.search.searcher import Searcher
@@ -231,55 +236,12 @@ def _values(name: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _whole_number(name: str, maximum: int) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    if not re.fullmatch(r"[0-9]{1,9}", raw):
-        raise QueryError(
-            f"{name} must be a whole number, got {raw[:20]!r}",
-            f"{PARAMETER_NAMES.get(name, name)} phải là một số nguyên, không phải “{raw[:20]}”.",
-        )
-    number = int(raw)
-    if not 1 <= number <= maximum:
-        raise QueryError(
-            f"{name} must be between 1 and {maximum}", f"{PARAMETER_NAMES.get(name, name)} phải từ 1 đến {maximum}."
-        )
-    return number
-
-
-def _date(name: str) -> str:
-    raw = request.args.get(name, "").strip()
-    if raw and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {raw[:20]!r}", date_message(name, raw))
-    return raw
-
-
-def _year(value: str) -> str:
-    """A year, or ``undated`` for the articles without a date."""
-    if value.lower() == UNDATED_YEAR:
-        return UNDATED_YEAR
-    if not re.fullmatch(r"\d{4}", value):
-        raise QueryError(
-            f"year must be a number like 2021 or {UNDATED_YEAR!r}, got {value[:20]!r}",
-            f"Năm phải là số có bốn chữ số như 2021 (hoặc “{UNDATED_YEAR}” cho bài không rõ ngày), "
-            f"không phải “{value[:20]}”.",
-        )
-    return value
-
-
 def read_state() -> SearchState:
     """The :class:`SearchState` of the current request.
 
     :raises QueryError: a parameter other than the query text is invalid.
     """
-    sort = request.args.get("sort", "").strip()
-    if sort and sort not in SORTS:
-        raise QueryError(
-            f"sort must be one of {', '.join(SORTS)}",
-            f"Cách sắp xếp “{sort[:20]}” không có; hãy chọn relevance (liên quan nhất), newest (mới nhất) "
-            "hoặc oldest (cũ nhất).",
-        )
+    sort = sort_text(request.args.get("sort", ""))
     config: Config = current_app.config["SEARCHAPP_CONFIG"]
     return SearchState(
         q=query_text(),
@@ -288,11 +250,11 @@ def read_state() -> SearchState:
         mentioned=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("mentioned"))),
         topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in _values("topic"))),
         sources=tuple(_values("source")),
-        years=tuple(_year(y) for y in _values("year")),
-        date_from=_date("from"),
-        date_to=_date("to"),
+        years=tuple(year_text(y) for y in _values("year")),
+        date_from=date_text(request.args.get("from", ""), "from"),
+        date_to=date_text(request.args.get("to", ""), "to"),
         sort=sort,
-        page=_whole_number("page", MAX_PAGE) or 1,
-        per_page=_whole_number("per_page", config.max_per_page),
+        page=whole_number_text(request.args.get("page", ""), "page", MAX_PAGE) or 1,
+        per_page=whole_number_text(request.args.get("per_page", ""), "per_page", config.max_per_page),
         exact=request.args.get("exact", "").strip().lower() in ("1", "true", "yes", "on"),
     )
