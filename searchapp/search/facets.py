@@ -4,11 +4,13 @@ their counts, the order they are listed in, the timeline of a result set."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
+from searchapp.corpus import metadata
 from searchapp.search.results import FacetValue
 
 # The year facet's bucket (and filter value) for articles without a date.
@@ -43,14 +45,37 @@ class Filters:
         return replace(self, **{FACET_FILTERS[facet]: ()})  # type: ignore[arg-type]
 
 
+def year_label(value: str) -> str:
+    return UNDATED_LABEL if value == UNDATED else str(value)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet, as the URL, the searcher and the page name it.
+
+    Adding a facet: an entry here, its field in the schema and the document
+    (:mod:`searchapp.index.schema`), its column below and its field of
+    :class:`Filters`. The page lists every facet of :data:`REGISTRY` with the
+    same templates.
+    """
+
+    name: str  # URL parameter, JSON key and index field: "partner"
+    attr: str  # the filter's name for Searcher.search, Filters and the page's state: "partners"
+    heading: str  # the side panel's heading
+    label: Callable[[str], str]  # how a value reads
+    hint: str | None = None  # what the heading means, under it
+
+
+REGISTRY = (
+    Facet("partner", "partners", "Đối tác chính", metadata.partner_label, "Nước, tổ chức mà bài chủ yếu nói về"),
+    Facet("mentioned", "mentioned", "Có nhắc đến", metadata.partner_label, "Mọi nước, tổ chức được nêu tên trong bài"),
+    Facet("topic", "topics", "Chủ đề", metadata.topic_label),
+    Facet("year", "years", "Năm", year_label),
+    Facet("source", "sources", "Nguồn tin", str),
+)
+FACETS = {facet.name: facet for facet in REGISTRY}
 # facet name -> Filters attribute
-FACET_FILTERS = {
-    "partner": "partners",
-    "mentioned": "mentioned",
-    "topic": "topics",
-    "year": "years",
-    "source": "sources",
-}
+FACET_FILTERS = {facet.name: facet.attr for facet in REGISTRY}
 
 
 class Columns:
@@ -77,6 +102,13 @@ class Columns:
         self.mentioned_entries = Entries(self.mentioned)
         self.topic_entries = Entries(self.topics)
         self.source_entries = Entries([(v,) if v else () for v in self.sources])
+        # The facets counted from a column of values (the year is read from the date).
+        self.entries = {
+            "partner": self.partner_entries,
+            "mentioned": self.mentioned_entries,
+            "topic": self.topic_entries,
+            "source": self.source_entries,
+        }
 
 
 class Entries:
@@ -207,7 +239,3 @@ def facet_values(counts: Counter, selected: tuple, label, by_value: bool = False
     shown = {v.value for v in values}
     values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
     return values
-
-
-def year_label(value: str) -> str:
-    return UNDATED_LABEL if value == UNDATED else str(value)

@@ -29,6 +29,7 @@ from searchapp.search import highlight, spelling
 from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.facets import (
     FACET_FILTERS,
+    REGISTRY,
     UNDATED,
     UNDATED_LABEL,
     Filters,
@@ -590,15 +591,6 @@ class Searcher:
             others[self._apply_filters(gen, matched, filters.without(facet))] = True
             return others
 
-        counted = {
-            facet: entries.counts(pool(facet))
-            for facet, entries in (
-                ("partner", cols.partner_entries),
-                ("mentioned", cols.mentioned_entries),
-                ("topic", cols.topic_entries),
-                ("source", cols.source_entries),
-            )
-        }
         dates = cols.date_array[pool("year")]
         years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
         year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
@@ -610,11 +602,10 @@ class Searcher:
             year_values = [v for v in year_values if v.value != UNDATED]
             year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
         return {
-            "partner": facet_values(counted["partner"], chosen("partner"), metadata.partner_label),
-            "mentioned": facet_values(counted["mentioned"], chosen("mentioned"), metadata.partner_label),
-            "topic": facet_values(counted["topic"], chosen("topic"), metadata.topic_label),
-            "year": year_values,
-            "source": facet_values(counted["source"], chosen("source"), str),
+            facet.name: year_values
+            if facet.name == "year"
+            else facet_values(cols.entries[facet.name].counts(pool(facet.name)), chosen(facet.name), facet.label)
+            for facet in REGISTRY
         }
 
     # -- articles ----------------------------------------------------------

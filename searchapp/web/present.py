@@ -13,11 +13,11 @@ from flask import (
 from markupsafe import Markup
 
 from searchapp.corpus import metadata
-from searchapp.search.facets import UNDATED as UNDATED_YEAR
+from searchapp.search.facets import FACETS, REGISTRY
 from searchapp.search.params import MAX_PAGE
 from searchapp.search.results import Hit, SearchResult
 from searchapp.text import fold
-from searchapp.web.state import FACETS, SearchState, current_searcher
+from searchapp.web.state import SearchState, current_searcher
 
 # Facet values shown before "Xem thêm".
 FACET_VISIBLE = 8
@@ -27,11 +27,6 @@ TIMELINE_WIDTH = 600
 TIMELINE_HEIGHT = 56
 TIMELINE_MIN_BAR = 2.0
 
-# What each facet's heading means, under the heading.
-FACET_HINTS = {
-    "partner": "Nước, tổ chức mà bài chủ yếu nói về",
-    "mentioned": "Mọi nước, tổ chức được nêu tên trong bài",
-}
 # Categories as the sources write them (often an English slug) -> Vietnamese.
 # A category neither here nor written in Vietnamese is not shown.
 CATEGORY_LABELS = {
@@ -120,7 +115,8 @@ def _similar_views(hit: Hit, state: SearchState) -> list[dict[str, Any]]:
 
 def facet_views(result: SearchResult, state: SearchState) -> list[dict[str, Any]]:
     groups = []
-    for facet, (_, _, heading) in FACETS.items():
+    for entry in REGISTRY:
+        facet, heading = entry.name, entry.heading
         values = []
         for fv in result.facets.get(facet, []):
             selected = state.has_value(facet, fv.value) or fv.selected
@@ -140,7 +136,7 @@ def facet_views(result: SearchResult, state: SearchState) -> list[dict[str, Any]
             {
                 "key": facet,
                 "heading": heading,
-                "hint": FACET_HINTS.get(facet),
+                "hint": entry.hint,
                 "visible": visible,
                 "more": more,
                 # Chosen values are alternatives: each count is that value alone.
@@ -150,27 +146,18 @@ def facet_views(result: SearchResult, state: SearchState) -> list[dict[str, Any]
     return groups
 
 
-def _filter_label(facet: str, value: str) -> str:
-    if facet in ("partner", "mentioned"):
-        return metadata.partner_label(value)
-    if facet == "topic":
-        return metadata.topic_label(value)
-    if facet == "year" and value == UNDATED_YEAR:
-        return "Không rõ ngày"
-    return value
-
-
 def filter_groups(state: SearchState) -> list[dict[str, Any]]:
     """The filters one facet at a time, as the page says them: values of one
     facet are alternatives ("hoặc"), facets must all hold ("·")."""
     groups = []
-    for facet, (attr, _, heading) in FACETS.items():
+    for entry in REGISTRY:
+        facet, attr, heading = entry.name, entry.attr, entry.heading
         values = getattr(state, attr)
         if values:
             groups.append(
                 {
                     "kind": heading,
-                    "choices": [{"label": _filter_label(facet, v), "href": state.toggle_url(facet, v)} for v in values],
+                    "choices": [{"label": FACETS[facet].label(v), "href": state.toggle_url(facet, v)} for v in values],
                 }
             )
     # Two groups, not one: both bounds hold, and each is removed on its own.
@@ -186,11 +173,10 @@ def filter_groups(state: SearchState) -> list[dict[str, Any]]:
 def active_filters(state: SearchState) -> list[dict[str, str]]:
     """One removable chip per filter in the URL."""
     chips = []
-    for facet, (attr, _, heading) in FACETS.items():
+    for entry in REGISTRY:
+        facet, attr, heading = entry.name, entry.attr, entry.heading
         for value in getattr(state, attr):
-            chips.append(
-                {"kind": heading, "label": _filter_label(facet, value), "href": state.toggle_url(facet, value)}
-            )
+            chips.append({"kind": heading, "label": FACETS[facet].label(value), "href": state.toggle_url(facet, value)})
     if state.date_from:
         chips.append(
             {"kind": "Từ ngày", "label": format_date(state.date_from), "href": state.url(date_from="", page=1)}

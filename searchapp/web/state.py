@@ -15,6 +15,7 @@ from flask import (
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.errors import QueryError
+from searchapp.search.facets import FACETS, REGISTRY
 from searchapp.search.facets import UNDATED as UNDATED_YEAR
 from searchapp.search.params import (
     MAX_PAGE,
@@ -32,14 +33,6 @@ from searchapp.text import fold
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
 
-# facet name in the engine -> (SearchState attribute, URL parameter, heading)
-FACETS = {
-    "partner": ("partners", "partner", "Đối tác chính"),
-    "mentioned": ("mentioned", "mentioned", "Có nhắc đến"),
-    "topic": ("topics", "topic", "Chủ đề"),
-    "year": ("years", "year", "Năm"),
-    "source": ("sources", "source", "Nguồn tin"),
-}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 
 
@@ -75,7 +68,7 @@ class SearchState:
 
     @property
     def has_filters(self) -> bool:
-        facets = any(getattr(self, attr) for attr, _, _ in FACETS.values())
+        facets = any(getattr(self, facet.attr) for facet in REGISTRY)
         return facets or bool(self.date_from or self.date_to)
 
     @property
@@ -113,8 +106,8 @@ class SearchState:
             pairs.append(("q", self.q))
         if self.exact:
             pairs.append(("exact", "1"))
-        for attr, name, _ in FACETS.values():
-            pairs.extend((name, value) for value in getattr(self, attr))
+        for facet in REGISTRY:
+            pairs.extend((facet.name, value) for value in getattr(self, facet.attr))
         if self.date_from:
             pairs.append(("from", self.date_from))
         if self.date_to:
@@ -159,11 +152,11 @@ class SearchState:
         return self.url(sort=sort, page=1)
 
     def has_value(self, facet: str, value: str) -> bool:
-        return value in getattr(self, FACETS[facet][0])
+        return value in getattr(self, FACETS[facet].attr)
 
     def toggle_url(self, facet: str, value: str) -> str:
         """Link that adds ``value`` to the facet's filter, or removes it if present."""
-        attr = FACETS[facet][0]
+        attr = FACETS[facet].attr
         current = getattr(self, attr)
         values = tuple(v for v in current if v != value) if value in current else (*current, value)
         return self.url(**{attr: values, "page": 1})
