@@ -24,8 +24,6 @@ from searchapp.engine.whoosh import codec
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
-# Candidates whose proximity bonus is checked per round.
-BONUS_CHUNK = 64
 
 
 class _Postings:

@@ -210,16 +210,6 @@ class _Stats:
             return plain + bonus
         return math.log(TRIGRAM * both / head_docs + (1 - TRIGRAM) * math.exp(plain)) + bonus
 
-    def sequence_score(self, keys: list[str], case: list[_Case]) -> float:
-        score = self.start(keys[0], case[0])
-        for i in range(1, len(keys)):
-            if i > 1:
-                score += self.trigram(keys[i - 2], keys[i - 1], keys[i])
-            else:
-                score += self.bigram(keys[i - 1], keys[i])
-            score += self.case_score(keys[i], case[i])
-        return score
-
 
 def _viterbi(lattice: list[list[str]], stats: _Stats, case: list[_Case]) -> list[str]:
     """The best path through the candidate forms, scored over three syllables at a time.

@@ -64,10 +64,6 @@ class ParsedQuery:
     excluded: list[Clause] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.items
-
     def positive_text(self) -> str:
         """The words and phrases that should match, as one string."""
         return " ".join(c.text for alts in self.items for c in alts)
