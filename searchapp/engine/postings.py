@@ -228,6 +228,8 @@ class Evaluation:
         # Restricted evaluations, by query (whoosh queries compare by value)
         # and the identity of the array they are restricted to, kept alive here.
         self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
+        # id(query) -> (query, docs holding every word it needs): see _holding.
+        self._held: dict[int, tuple[Any, Any]] = {}
         # Phrases with slop whose proximity top() checked: query id -> (query, docnum -> verified).
         self.proximity: dict[int, tuple[Any, dict[int, bool]]] = {}
 
@@ -315,6 +317,15 @@ class Evaluation:
         current = _intersection(subs).docs if subs else within
         later = [q for q in query.subqueries if not isinstance(q, (wq.Term, wq.Phrase))]
         later += [q for q in query.subqueries if isinstance(q, wq.Phrase)]
+        # Before any position is read, keep only the documents that hold every
+        # word of every concept: a phrase is then verified where all the other
+        # concepts could still match, not wherever its own words occur.
+        for q in later:
+            if current is not None and not len(current):
+                break
+            held = self._holding(q)
+            if held is not None:
+                current = held if current is None else np.intersect1d(current, held, assume_unique=True)
         seen: dict[Any, _Scored] = {}
         for q in later:
             if current is not None and not len(current):
@@ -332,6 +343,31 @@ class Evaluation:
         if query.boost != 1.0:
             result.scores = result.scores * query.boost
         return result
+
+    def _holding(self, query):
+        """Sorted docnums that hold every word ``query`` needs (a superset of its
+        matches, read from posting lists alone); ``None`` when not cheap to tell."""
+        key = id(query)
+        found = self._held.get(key)
+        if found is None:
+            found = self._held[key] = (query, self._holding_once(query))
+        return found[1]
+
+    def _holding_once(self, query):
+        if isinstance(query, wq.Term):
+            return self.docs_of(query.fieldname, query.text)
+        if isinstance(query, wq.Phrase):
+            return self._phrase_candidates(query)[0]
+        if isinstance(query, (wq.And, wq.Or)):
+            parts = [self._holding(q) for q in query.subqueries]
+            if not parts or any(p is None for p in parts):
+                return None
+            combine = np.intersect1d if isinstance(query, wq.And) else np.union1d
+            docs = parts[0]
+            for p in parts[1:]:
+                docs = combine(docs, p)
+            return docs
+        return None
 
     def _phrase(self, query, within=None) -> _Scored:
         """A phrase, its positions checked exactly; only among ``within`` when given."""
