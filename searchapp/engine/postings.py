@@ -320,12 +320,12 @@ class Evaluation:
         # Before any position is read, keep only the documents that hold every
         # word of every concept: a phrase is then verified where all the other
         # concepts could still match, not wherever its own words occur.
+        if current is None and later:
+            current = self._holding(later[0])
         for q in later:
-            if current is not None and not len(current):
+            if current is None or not len(current):
                 break
-            held = self._holding(q)
-            if held is not None:
-                current = held if current is None else np.intersect1d(current, held, assume_unique=True)
+            current = self._still_holding(q, current)
         seen: dict[Any, _Scored] = {}
         for q in later:
             if current is not None and not len(current):
@@ -368,6 +368,28 @@ class Evaluation:
                 docs = combine(docs, p)
             return docs
         return None
+
+    def _still_holding(self, query, docs):
+        """Those of ``docs`` (sorted) that hold every word ``query`` needs.
+
+        Each posting list is probed at the few documents still in the running
+        rather than merged whole; an alternative (``Or``) keeps what any of
+        its parts keeps, and a query of another kind keeps everything.
+        """
+        if isinstance(query, wq.Term):
+            return _present(docs, self.docs_of(query.fieldname, query.text))
+        if isinstance(query, wq.Phrase):
+            for word in query.words:
+                docs = _present(docs, self.docs_of(query.fieldname, word))
+            return docs
+        if isinstance(query, wq.And):
+            for q in query.subqueries:
+                docs = self._still_holding(q, docs)
+            return docs
+        if isinstance(query, wq.Or):
+            kept = [self._still_holding(q, docs) for q in query.subqueries]
+            return np.unique(np.concatenate(kept)) if kept else docs
+        return docs
 
     def _phrase(self, query, within=None) -> _Scored:
         """A phrase, its positions checked exactly; only among ``within`` when given."""
@@ -497,6 +519,15 @@ class Evaluation:
 
         walk(query)
         return out
+
+
+def _present(docs, postings_docs):
+    """The sorted ``docs`` that are also in the sorted ``postings_docs``."""
+    if not len(docs) or not len(postings_docs):
+        return docs[:0]
+    at = np.searchsorted(postings_docs, docs)
+    at[at == len(postings_docs)] = 0
+    return docs[postings_docs[at] == docs]
 
 
 def _intersection(subs: list[_Scored]) -> _Scored:
