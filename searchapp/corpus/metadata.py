@@ -561,6 +561,9 @@ class _Evidence:
     in_lead: bool = False  # named by a full name in the lead
 
 
+# The partners, the mentioned partners and the topics of one article all read
+# the same matches: found once per article (read it, do not change it).
+@lru_cache(maxsize=2)
 def _partner_evidence(title: str, body: str) -> dict[str, _Evidence]:
     lead, rest = _lead_and_rest(body)
     evidence: dict[str, _Evidence] = defaultdict(_Evidence)
@@ -571,7 +574,7 @@ def _partner_evidence(title: str, body: str) -> dict[str, _Evidence]:
             if match.kind != _WEAK:
                 item.in_title |= factor == _TITLE_FACTOR
                 item.in_lead |= factor == _LEAD_FACTOR
-    return evidence
+    return dict(evidence)
 
 
 def extract_partners(title: str, body: str) -> list[str]:
