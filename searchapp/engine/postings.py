@@ -228,8 +228,6 @@ class Evaluation:
         # Restricted evaluations, by query (whoosh queries compare by value)
         # and the identity of the array they are restricted to, kept alive here.
         self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
-        # id(query) -> (query, docs holding every word it needs): see _holding.
-        self._held: dict[int, tuple[Any, Any]] = {}
         # Phrases with slop whose proximity top() checked: query id -> (query, docnum -> verified).
         self.proximity: dict[int, tuple[Any, dict[int, bool]]] = {}
 
@@ -321,7 +319,7 @@ class Evaluation:
         # word of every concept: a phrase is then verified where all the other
         # concepts could still match, not wherever its own words occur.
         if current is None and later:
-            current = self._holding(later[0])
+            current = np.flatnonzero(self.engine.live)
         for q in later:
             if current is None or not len(current):
                 break
@@ -343,31 +341,6 @@ class Evaluation:
         if query.boost != 1.0:
             result.scores = result.scores * query.boost
         return result
-
-    def _holding(self, query):
-        """Sorted docnums that hold every word ``query`` needs (a superset of its
-        matches, read from posting lists alone); ``None`` when not cheap to tell."""
-        key = id(query)
-        found = self._held.get(key)
-        if found is None:
-            found = self._held[key] = (query, self._holding_once(query))
-        return found[1]
-
-    def _holding_once(self, query):
-        if isinstance(query, wq.Term):
-            return self.docs_of(query.fieldname, query.text)
-        if isinstance(query, wq.Phrase):
-            return self._phrase_candidates(query)[0]
-        if isinstance(query, (wq.And, wq.Or)):
-            parts = [self._holding(q) for q in query.subqueries]
-            if not parts or any(p is None for p in parts):
-                return None
-            combine = np.intersect1d if isinstance(query, wq.And) else np.union1d
-            docs = parts[0]
-            for p in parts[1:]:
-                docs = combine(docs, p)
-            return docs
-        return None
 
     def _still_holding(self, query, docs):
         """Those of ``docs`` (sorted) that hold every word ``query`` needs.
