@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from topics import SET, SPLITS, load_set, pool_records  # noqa: E402
+from topics import SET, SPLITS, Counts, load_set, pool_records  # noqa: E402
 
 from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
@@ -113,19 +113,19 @@ def cross_validated(examples: Examples) -> np.ndarray:
     return keep
 
 
-def precision_recall(keep: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    tp = int((keep & (labels == 1)).sum())
-    given, judged = int(keep.sum()), int(labels.sum())
-    return (tp / given if given else 1.0), (tp / judged if judged else 1.0)
-
-
 def figures(examples: Examples, keep: np.ndarray) -> dict[str, tuple[float, float]]:
     """split -> (precision, recall) of the kept pairs."""
     out = {}
     for split in SPLITS:
         rows = np.ones(len(keep), bool) if split == "all" else examples.splits == split
         if rows.any():
-            out[split] = precision_recall(keep[rows], examples.labels[rows])
+            kept_here, true_here = keep[rows], examples.labels[rows] == 1
+            counts = Counts(
+                tp=int((kept_here & true_here).sum()),
+                fp=int((kept_here & ~true_here).sum()),
+                fn=int((~kept_here & true_here).sum()),
+            )
+            out[split] = (counts.precision, counts.recall)
     return out
 
 
