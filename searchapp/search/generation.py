@@ -8,7 +8,7 @@ from whoosh import searching as whoosh_searching
 
 from searchapp.engine.postings import Engine
 from searchapp.engine.whoosh import codec, integrity
-from searchapp.errors import IndexMissing
+from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
@@ -41,7 +41,15 @@ class Generation:
             raise integrity.damaged_toc(folder, store.INDEX_NAME, exc) from exc
         # Checked before anything is mapped, and compared before each use: a
         # mapped file cut short would kill the process (see integrity).
-        self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
+        try:
+            self.snapshot = integrity.check_segments(folder, store.INDEX_NAME, self._toc)
+        except IndexDamaged:
+            # A file of this commit may have gone because an incremental
+            # reindex committed a newer one in between: that is a reason to
+            # reopen, not damage. Damage is what the newest commit still shows.
+            if integrity.read_toc(folder, store.INDEX_NAME).generation != self._toc.generation:
+                raise Outdated from None
+            raise
         # Whoosh numbers each commit's table of contents (its "generation");
         # here a generation is a folder, and this is the commit opened in it.
         self.commit = self._toc.generation
