@@ -419,7 +419,7 @@ def test_bilateral_relations_read_from_the_two_countries() -> None:
 
 
 def _bilateral_odds(title: str, body: str) -> float:
-    from searchapp.corpus.metadata import _topic_model, topic_features
+    from searchapp.corpus.extract.topics import _topic_model, topic_features
 
     features = dict(topic_features(title, body))["ngoai-giao-song-phuong"]
     return _topic_model().probability("ngoai-giao-song-phuong", features)
@@ -433,7 +433,7 @@ def test_two_countries_in_the_title_raise_the_odds_of_their_relations() -> None:
 
 
 def test_the_topic_model_is_fitted_on_the_features_the_engine_reads() -> None:
-    from searchapp.corpus.metadata import TOPIC_FEATURES, _topic_model, topic_features
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, _topic_model, topic_features
 
     model = _topic_model()
     assert len(model.weights) == len(TOPIC_FEATURES)

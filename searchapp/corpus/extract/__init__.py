@@ -1,0 +1,1 @@
+"""One extractor per facet read from an article's text; ``corpus.metadata`` is their public face."""

@@ -1,0 +1,232 @@
+"""The topics an article is about: phrase evidence weighed by a fitted model."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from math import exp, log1p
+
+from searchapp.corpus.extract.common import canonical_tone_cached, load, lookup_key
+from searchapp.corpus.extract.partners import pair_strength
+from searchapp.text import syllables
+
+_TOPIC_TITLE_FACTOR = 3
+_TOPIC_BODY_CAP = 3
+# The lead (the first syllables of the body, where a news story says what it
+# is about) counts again on top of the body.
+_TOPIC_LEAD_SYLLABLES = 100
+_TOPIC_LEAD_FACTOR = 2
+# Phrases of at least this weight name or strongly cue a topic.
+_TOPIC_STRONG = 2.0
+# No article is about more than a few topics.
+_TOPIC_MAX = 3
+
+
+@dataclass(frozen=True)
+class _Topic:
+    slug: str
+    label: str
+    label_en: str
+    description: str
+    threshold: float
+    phrases: dict[tuple[str, ...], float]
+    pair: bool = False
+
+
+def _analyze(text: str) -> list[str]:
+    return list(map(canonical_tone_cached, syllables(text)))
+
+
+@cache
+def _topics() -> tuple[_Topic, ...]:
+    topics = []
+    for entry in load("topics.toml")["topic"]:
+        phrases: dict[tuple[str, ...], float] = {}
+        for phrase, weight in entry["phrases"].items():
+            key = tuple(_analyze(phrase))
+            phrases[key] = max(float(weight), phrases.get(key, 0.0))
+        topics.append(
+            _Topic(
+                entry["slug"],
+                entry["label"],
+                entry["label_en"],
+                entry["description"],
+                float(entry["threshold"]),
+                phrases,
+                bool(entry.get("pair", False)),
+            )
+        )
+    return tuple(topics)
+
+
+@cache
+def _topic_blockers() -> frozenset[tuple[str, ...]]:
+    """Phrases weighted 0: names of something else that hold a key phrase."""
+    return frozenset(p for t in _topics() for p, weight in t.phrases.items() if weight == 0)
+
+
+@cache
+def _phrase_prefixes() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """Every key phrase of the taxonomy (blockers too), and every prefix of one."""
+    phrases = frozenset(p for t in _topics() for p in t.phrases)
+    prefixes = frozenset(p[:k] for p in phrases for k in range(1, len(p) + 1))
+    return phrases, prefixes
+
+
+def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]:
+    """How often each key phrase of the taxonomy occurs in ``words``.
+
+    Only key phrases are counted (scores never look at other n-grams), and a
+    run stops as soon as it is no longer the prefix of a key phrase.
+    """
+    phrases, prefixes = _phrase_prefixes()
+    blockers = _topic_blockers()
+    found: list[tuple[int, tuple[str, ...]]] = []
+    blocked: set[int] = set()
+    total = len(words)
+    for start in range(total):
+        if (words[start],) not in prefixes:
+            continue
+        for length in range(1, min(max_len, total - start) + 1):
+            key = tuple(words[start : start + length])
+            if key not in prefixes:
+                break
+            if key in blockers:
+                blocked.update(range(start, start + length))
+            elif key in phrases:
+                found.append((start, key))
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for start, key in found:
+        if not blocked or blocked.isdisjoint(range(start, start + len(key))):
+            counts[key] += 1
+    return counts
+
+
+def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
+    return sum(counts.get(phrase, 0) for phrase, weight in topic.phrases.items() if weight >= _TOPIC_STRONG)
+
+
+# What the topic model reads of each (article, topic): the evidence of the
+# title, lead and body relative to the topic's threshold, how often strong
+# phrases name it where the story says what it is about, how it ranks among
+# the article's topics, and for a pair topic how plainly the article is about
+# two countries. ``bench/topics_fit.py`` fits one weight per feature and one
+# bias per topic on the judged set and writes them to ``data/topic_model.toml``.
+TOPIC_FEATURES = (
+    "evidence",
+    "title evidence",
+    "lead evidence",
+    "body evidence",
+    "strong phrases in the title",
+    "strong phrases in the lead",
+    "strong phrases in the body",
+    "mainly about two countries",
+    "two countries in the title",
+    "share of the strongest topic",
+    "strongest topic",
+    "second topic",
+    "third topic",
+)
+
+
+def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
+    """``(slug, features)`` for every topic of the taxonomy, in its order (see TOPIC_FEATURES)."""
+    longest = max(len(p) for t in _topics() for p in t.phrases)
+    body_words = _analyze(body)
+    counts = {
+        "title": _phrase_counts(_analyze(title), longest),
+        "lead": _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest),
+        "body": {p: min(n, _TOPIC_BODY_CAP) for p, n in _phrase_counts(body_words, longest).items()},
+    }
+    factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
+    pair = pair_strength(title, body) if any(t.pair for t in _topics()) else 0
+    raw = []
+    for topic in _topics():
+        evidence = {
+            part: factor[part] * sum(w * found.get(p, 0) for p, w in topic.phrases.items()) / topic.threshold
+            for part, found in counts.items()
+        }
+        strong = {part: _strong_hits(topic, found) for part, found in counts.items()}
+        raw.append((topic, sum(evidence.values()), evidence, strong))
+    strongest = max(total for _, total, _, _ in raw) or 1.0
+    rank = {topic.slug: place for place, (topic, *_) in enumerate(sorted(raw, key=lambda item: -item[1]))}
+    features = []
+    for topic, total, evidence, strong in raw:
+        place = rank[topic.slug] if total > 0 else _TOPIC_MAX
+        features.append(
+            (
+                topic.slug,
+                [
+                    log1p(total),
+                    log1p(evidence["title"]),
+                    log1p(evidence["lead"]),
+                    log1p(evidence["body"]),
+                    min(strong["title"], 3),
+                    min(strong["lead"], 3),
+                    log1p(strong["body"]),
+                    float(topic.pair and pair == 1),
+                    float(topic.pair and pair == 2),
+                    total / strongest,
+                    float(place == 0),
+                    float(place == 1),
+                    float(place == 2),
+                ],
+            )
+        )
+    return features
+
+
+@dataclass(frozen=True)
+class _TopicModel:
+    weights: tuple[float, ...]
+    bias: dict[str, float]
+    threshold: float
+
+    def probability(self, slug: str, features: list[float]) -> float:
+        score = self.bias.get(slug, 0.0) + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + exp(-score))
+
+
+@cache
+def _topic_model() -> _TopicModel:
+    data = load("topic_model.toml")
+    if tuple(data["features"]) != TOPIC_FEATURES:
+        raise ValueError("data/topic_model.toml was fitted on other features: run bench/topics_fit.py")
+    return _TopicModel(tuple(map(float, data["weights"])), dict(data["bias"]), float(data["threshold"]))
+
+
+def extract_topics(title: str, body: str) -> list[str]:
+    """Slugs of the topics the article is about, most likely first.
+
+    The taxonomy and its weighted phrases are in ``data/topics.toml``; how
+    evidence becomes a topic is the model of ``data/topic_model.toml``, fitted
+    on the judged set: a topic is kept when the model gives it at least even
+    odds, and no article has more than ``_TOPIC_MAX`` topics.
+    """
+    model = _topic_model()
+    scored = [(model.probability(slug, features), slug) for slug, features in topic_features(title, body)]
+    kept = sorted((item for item in scored if item[0] >= model.threshold), key=lambda item: -item[0])
+    return [slug for _, slug in kept[:_TOPIC_MAX]]
+
+
+def topic_label(slug: str) -> str:
+    """Vietnamese label of a topic slug; an unknown slug is returned as is."""
+    return next((t.label for t in _topics() if t.slug == slug), slug)
+
+
+def resolve_topic(name: str) -> str | None:
+    """Slug for a slug, Vietnamese label or English label (case/accent-insensitive)."""
+    key = lookup_key(name)
+    for topic in _topics():
+        if key in {lookup_key(topic.slug), lookup_key(topic.label), lookup_key(topic.label_en)}:
+            return topic.slug
+    return None
+
+
+def all_topics() -> list[tuple[str, str]]:
+    """(slug, Vietnamese label) for every topic, in taxonomy order."""
+    return [(t.slug, t.label) for t in _topics()]
+
+
+TOPICS: tuple[str, ...] = tuple(slug for slug, _ in all_topics())
