@@ -228,3 +228,11 @@ def split_syllables(text: str) -> tuple[list[str], list[str]]:
 
 
 _SYLLABLE_SPLIT = re.compile(f"({SYLLABLE_RE.pattern})")
+
+
+def is_text(value: str) -> bool:
+    """False for a string holding surrogates (an undecodable file name, a lone JSON escape)."""
+    return SURROGATE_RE.search(value) is None
+
+
+SURROGATE_RE = re.compile("[\ud800-\udfff]")

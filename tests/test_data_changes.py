@@ -12,7 +12,7 @@ from importlib.resources import as_file, files
 
 from conftest import build_index
 
-from searchapp.corpus import articles as corpus_module
+from searchapp.corpus import fields as corpus_fields
 from searchapp.corpus.articles import EXTRACTION_DATA, EXTRACTION_VERSION, extraction_version
 from searchapp.index import reindex as indexer
 from searchapp.index.reindex import reindex
@@ -46,7 +46,7 @@ def test_an_edited_gazetteer_makes_the_next_reindex_extract_every_article(tmp_pa
     data = data_copy(tmp_path)
     with (data / "gazetteer.toml").open("a", encoding="utf-8") as fh:
         fh.write("\n# a new alias would go here\n")
-    for module in (corpus_module, indexer):
+    for module in (corpus_fields, indexer):
         monkeypatch.setattr(module, "EXTRACTION_VERSION", extraction_version(data))
     report = reindex(config)
     assert (report.updated, report.unchanged) == (3, 0)

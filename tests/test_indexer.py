@@ -61,12 +61,12 @@ def test_touched_but_identical_file_is_unchanged(small):
 
 def test_new_extraction_rules_re_extract_unchanged_files(small, monkeypatch):
     """Upgrading the metadata rules updates articles whose files did not change."""
-    from searchapp.corpus import articles as corpus_module
+    from searchapp.corpus import fields as corpus_fields
     from searchapp.index import reindex as indexer
 
     config, _ = small
     assert reindex(config).changed == 0
-    for module in (corpus_module, indexer):
+    for module in (corpus_fields, indexer):
         monkeypatch.setattr(module, "EXTRACTION_VERSION", "next")
     report = reindex(config)
     assert (report.updated, report.unchanged) == (3, 0)
