@@ -163,6 +163,41 @@ def test_a_txt_dateline_with_dashes_or_dots_is_not_the_headline(tmp_path, dateli
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        "18:40, 06/09/2023",
+        "Thứ Tư, 06/09/2023 | 18:40 (GMT+7)",
+        "10/09/2023 21:15",
+        "Cập nhật: 10/9/2023 lúc 08:00",
+        "Thứ Ba, 6 tháng 7 năm 2021",
+        "Chủ nhật, 12/03/2023 07:15 AM",
+    ],
+)
+def test_one_rule_tells_a_time_stamp_line_everywhere(tmp_path, line):
+    """The same line is skipped above a headline, above the lead of a page and before an outlet's dateline."""
+    from searchapp.corpus.extract.dates import is_timestamp_line
+    from searchapp.corpus.extract.sources import extract_source
+    from searchapp.ingest.pages import article_paragraphs
+
+    assert is_timestamp_line(line)
+    (tmp_path / "a.txt").write_text(f"{line}\nViệt Nam và Lào ký thỏa thuận\n\nNội dung.", encoding="utf-8")
+    [article] = read_all(tmp_path)
+    assert article.title == "Việt Nam và Lào ký thỏa thuận"
+    assert article_paragraphs(f"{line}\nHai bên ký thỏa thuận.", "Tiêu đề") == "Hai bên ký thỏa thuận."
+    assert extract_source("Tiêu đề", f"{line}\n(VOV) - Hai bên ký thỏa thuận.") == "VOV"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Hà Nội, 06/07/2021", "Việt Nam và Nhật Bản ký 5 thỏa thuận", "06/09/2023 Hội nghị ASEAN khai mạc", "Năm 2023"],
+)
+def test_a_line_with_words_besides_the_date_is_not_a_time_stamp(line):
+    from searchapp.corpus.extract.dates import is_timestamp_line
+
+    assert not is_timestamp_line(line)
+
+
+@pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
         ("a.json", json.dumps({"body": "Nội dung."}), 'a.json: no title: add a "title" field'),

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from searchapp.corpus.decoding import LineError
+from searchapp.corpus.extract.dates import is_timestamp_line
 from searchapp.corpus.fields import build_article, lost_field
 from searchapp.corpus.headlines import is_caption
 from searchapp.corpus.model import Article, Unchanged
@@ -20,12 +21,9 @@ from searchapp.errors import ArticleError
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 
-# Lines that people copy along with a page but that are never a headline.
-_NOT_TITLE_RE = re.compile(
-    r"^\s*(\|+|[-–—=*_#]+|\d{1,2}:\d{2}(\s*,?\s*\d{1,2}([/.-])\d{1,2}\3\d{2,4})?"
-    r"|(thứ\s+\w+|chủ\s+nhật)?\s*,?\s*\d{1,2}([/.-])\d{1,2}\5\d{2,4}(\s*[-,|]?\s*\d{1,2}:\d{2}.*)?)\s*$",
-    re.IGNORECASE,
-)
+# Lines that people copy along with a page but that are never a headline:
+# rules ("----", "|||") and time stamps.
+_RULE_LINE_RE = re.compile(r"^\s*(\|+|[-–—=*_#]+)\s*$")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.DOTALL)
 
 
@@ -204,9 +202,13 @@ def _field_lines(block: str) -> dict[str, int]:
     }
 
 
+def _is_furniture(line: str) -> bool:
+    return bool(_RULE_LINE_RE.match(line)) or is_timestamp_line(line.strip())
+
+
 def parse_plain_text(text: str) -> dict[str, Any]:
     lines = text.splitlines()
-    candidates = [i for i, line in enumerate(lines) if line.strip() and not _NOT_TITLE_RE.match(line)]
+    candidates = [i for i, line in enumerate(lines) if line.strip() and not _is_furniture(line)]
     if not candidates:
         return {"title": "", "body": text}
     # Skip a leading photo caption when a real line follows it.

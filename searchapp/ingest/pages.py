@@ -30,6 +30,7 @@ from searchapp import atomic
 from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.corpus.articles import is_article_file
+from searchapp.corpus.extract.dates import is_timestamp_line
 from searchapp.ingest.download import IngestError, describe_reason, fetch, html_of, is_url
 from searchapp.progress import SILENT, Progress
 from searchapp.text import fold, nfc
@@ -45,11 +46,6 @@ HTML_SUFFIXES = (".html", ".htm")
 
 # Query parameters that track the reader, not the article.
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|zarsrc|gidzl)$", re.IGNORECASE)
-# A line that only dates the page: "18:40, 06/09/2023", "Thứ Tư, 06/09/2023 | 18:40 (GMT+7)".
-_TIMESTAMP_LINE = re.compile(
-    r"^(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,?\s*)?(?=[^\n]*\d)[\d\s:/.,|()h+–-]*(?:GMT\s*[+-]\s*\d{1,2}\)?)?\s*$",
-    re.IGNORECASE,
-)
 # Second-level labels under a country domain: "dantri.com.vn" is one site.
 _GENERIC_SLD = {"com", "net", "org", "gov", "edu", "ac", "co", "info", "int", "name", "biz", "health"}
 
@@ -139,7 +135,7 @@ def article_paragraphs(text: str, title: str) -> str:
     """
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in nfc(text).splitlines()]
     lines = [line for line in lines if line]
-    while lines and ((title and lines[0].casefold() == title.casefold()) or _TIMESTAMP_LINE.match(lines[0])):
+    while lines and ((title and lines[0].casefold() == title.casefold()) or is_timestamp_line(lines[0])):
         lines = lines[1:]
     return "\n\n".join(lines)
 

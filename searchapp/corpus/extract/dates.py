@@ -16,7 +16,13 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?![\d/.-])")
 _WORDED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*)?năm\s+((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 _TIME = re.compile(r"\b\d{1,2}\s*[:h]\s*\d{2}\b")
-_WEEKDAY = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\b", re.IGNORECASE)
+# What a time stamp holds besides its numbers: a weekday ("Thứ Hai", "Chủ
+# nhật"), "cập nhật", "ngày", "lúc", "giờ", "đăng", a time zone, AM/PM in
+# English and Vietnamese (SA/CH).
+_STAMP_PHRASES = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cập\s+nhật)\b", re.IGNORECASE)
+_STAMP_WORDS = frozenset("ngày lúc giờ đăng gmt am pm sa ch".split())
+# A dateline may also name a place: "Hà Nội, 06/07/2021".
+_DATELINE_OTHER_WORDS = 3
 # What may stand between a lead's start and its date: an outlet dateline
 # ("(PLVN) -", "VOV.VN -", "HÀ NỘI -") and a time of day ("Sáng", "Chiều").
 _LEAD_DATE = re.compile(
@@ -47,14 +53,24 @@ def _full_date_at(text: str, pos: int = 0) -> tuple[str | None, int]:
     return best
 
 
+def _stamp_leftover(line: str) -> list[str]:
+    """The words of a line that are not part of a date or time stamp."""
+    rest = _STAMP_PHRASES.sub(" ", _TIME.sub(" ", _WORDED_DATE.sub(" ", _NUMERIC_DATE.sub(" ", line))))
+    return [word for word in re.findall(r"[^\W\d_]+", rest.lower()) if word not in _STAMP_WORDS]
+
+
+def is_timestamp_line(line: str) -> bool:
+    """A line that only dates the page: "18:40, 06/09/2023", "Thứ Tư, 06/09/2023 | 18:40 (GMT+7)".
+
+    Pages and copied articles carry such lines above or below the title; it
+    is never a headline, an outlet's name or the lead.
+    """
+    return len(line) <= _DATELINE_MAX_CHARS and any(c.isdigit() for c in line) and not _stamp_leftover(line)
+
+
 def _is_dateline(line: str) -> bool:
-    """A short line that is mostly a date: "Thứ Ba, 06/07/2021 10:07 (GMT+7)"."""
-    if len(line) > _DATELINE_MAX_CHARS:
-        return False
-    rest = _WEEKDAY.sub(" ", _TIME.sub(" ", _WORDED_DATE.sub(" ", _NUMERIC_DATE.sub(" ", line))))
-    rest = re.sub(r"\(?\s*GMT\s*[+-]\s*\d+\s*\)?|\bngày\b|\bcập nhật\b|\bđăng\b", " ", rest, flags=re.I)
-    words = [w for w in re.findall(r"[^\W_]+", rest)]
-    return len(words) <= 3
+    """A short line that is mostly a date: a time stamp, or one with a place ("Hà Nội, 06/07/2021")."""
+    return len(line) <= _DATELINE_MAX_CHARS and len(_stamp_leftover(line)) <= _DATELINE_OTHER_WORDS
 
 
 def _head_lines(title: str, body: str) -> list[str]:

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from searchapp.corpus.extract.common import body_lines, load
+from searchapp.corpus.extract.dates import is_timestamp_line
 
 _ATTRIBUTION = re.compile(r"(?:^|(?<=[a-zà-ỹ]))(?:Theo|Nguồn)\s*:?\s+(.{2,60}?)\s*[.;]?$")
 _DATELINE_PAREN = re.compile(r"^[^()\n]{0,30}\(\s*([^()\n]{2,30}?)\s*\)\s*[-–—]")
@@ -71,15 +72,7 @@ def _source_from_dateline(lines: list[str]) -> str | None:
 
 def _opening_line(lines: list[str]) -> list[str]:
     """The first line that is not a bare time stamp ("10/09/2023 21:15", "Thứ Hai, 10/9/2023")."""
-    return next(([line] for line in lines if not _is_stamp(line)), [])
-
-
-def _is_stamp(line: str) -> bool:
-    words = re.findall(r"[^\W\d_]+", line.lower())
-    return bool(re.search(r"\d", line)) and all(w in _STAMP_WORDS for w in words)
-
-
-_STAMP_WORDS = frozenset("thứ hai ba tư năm sáu bảy chủ nhật ngày lúc giờ gmt am pm sa ch cập nhật đăng".split())
+    return next(([line] for line in lines if not is_timestamp_line(line)), [])
 
 
 def _source_from_signature(lines: list[str]) -> str | None:
