@@ -177,7 +177,7 @@ def test_one_rule_tells_a_time_stamp_line_everywhere(tmp_path, line):
     """The same line is skipped above a headline, above the lead of a page and before an outlet's dateline."""
     from searchapp.corpus.extract.dates import is_timestamp_line
     from searchapp.corpus.extract.sources import extract_source
-    from searchapp.ingest.pages import article_paragraphs
+    from searchapp.ingest.page import article_paragraphs
 
     assert is_timestamp_line(line)
     (tmp_path / "a.txt").write_text(f"{line}\nViệt Nam và Lào ký thỏa thuận\n\nNội dung.", encoding="utf-8")

@@ -20,8 +20,8 @@ from conftest import write_config
 from searchapp.cli import cli
 from searchapp.config import load_config
 from searchapp.index.reindex import reindex
-from searchapp.ingest import download, feeds
-from searchapp.ingest import pages as ingest
+from searchapp.ingest import download, feeds, saving
+from searchapp.ingest import page as ingest_page
 from searchapp.progress import Progress
 from searchapp.search.searcher import Searcher
 
@@ -193,7 +193,7 @@ def test_add_local_html_file(project, tmp_path):
     article = web_articles(corpus)[canonical]
     assert article["title"] == "Việt Nam và Hoa Kỳ đối thoại về thương mại, đầu tư"
     assert (article["date"], article["source"]) == ("2025-06-18", "Dân trí")
-    assert article["id"] == ingest.article_id(canonical)
+    assert article["id"] == saving.article_id(canonical)
     assert list((corpus / "web" / "2025").glob("*.json"))
     assert search(config, "bán dẫn Washington").hits[0].id == article["id"]
 
@@ -424,13 +424,13 @@ def test_fetch_feed_item_failures_are_retried_next_time(project, site):
 
 
 def test_canonical_url_and_ids():
-    assert ingest.canonical_url("HTTPS://Www.Example.vn:443/a?utm_source=x&id=3#top") == "https://www.example.vn/a?id=3"
-    assert ingest.canonical_url("http://example.vn") == "http://example.vn/"
-    assert ingest.article_id("https://example.vn/a") == ingest.article_id("https://example.vn/a")
-    assert ingest.slugify("Việt Nam - Đức: đối tác chiến lược") == "viet-nam-duc-doi-tac-chien-luoc"
-    assert ingest.known_outlet("Báo Nhân Dân điện tử") == "Nhân Dân"
-    assert ingest.known_outlet("vnexpress.net") == "VnExpress"
-    assert ingest.known_outlet("Cổng tin Tiểu vùng Mekong") is None
+    assert saving.canonical_url("HTTPS://Www.Example.vn:443/a?utm_source=x&id=3#top") == "https://www.example.vn/a?id=3"
+    assert saving.canonical_url("http://example.vn") == "http://example.vn/"
+    assert saving.article_id("https://example.vn/a") == saving.article_id("https://example.vn/a")
+    assert saving.slugify("Việt Nam - Đức: đối tác chiến lược") == "viet-nam-duc-doi-tac-chien-luoc"
+    assert ingest_page.known_outlet("Báo Nhân Dân điện tử") == "Nhân Dân"
+    assert ingest_page.known_outlet("vnexpress.net") == "VnExpress"
+    assert ingest_page.known_outlet("Cổng tin Tiểu vùng Mekong") is None
 
 
 def test_a_file_holding_another_article_is_never_overwritten(project, site):
@@ -457,7 +457,7 @@ def test_redirects_are_followed_to_web_addresses_only(project, site):
         assert f"error: {source}: redirected to {target}, which is not a web address" in result.output
     [article] = web_articles(corpus).values()
     assert article["url"] == site.url(NHAT_BAN)  # the address the page was found at
-    assert article["id"] == ingest.article_id(site.url(NHAT_BAN))
+    assert article["id"] == saving.article_id(site.url(NHAT_BAN))
 
 
 def test_pages_over_the_size_limit_are_not_downloaded(project, site, monkeypatch):

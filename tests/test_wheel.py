@@ -167,13 +167,13 @@ def test_every_imported_distribution_is_installed(installed):
     python, _, _, env = installed
     # lxml_html_clean is imported by jusText (through trafilatura) when a page is extracted.
     checked = run(
-        python, "-c", "import lxml_html_clean, trafilatura, searchapp.ingest.pages, searchapp.web.app", env=env
+        python, "-c", "import lxml_html_clean, trafilatura, searchapp.ingest.page, searchapp.web.app", env=env
     )
     assert checked.returncode == 0, checked.stderr
     extracted = run(
         python,
         "-c",
-        "from searchapp.ingest.pages import extract_page; "
+        "from searchapp.ingest.page import extract_page; "
         "print(extract_page('<html><head><title>Tiêu đề</title></head><body><article><h1>Tiêu đề</h1>"
         "<p>' + 'Hai bên nhất trí tăng cường hợp tác kinh tế và thương mại. ' * 8 + '</p></article></body></html>')"
         ".title)",

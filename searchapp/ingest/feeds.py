@@ -24,15 +24,9 @@ from typing import Any
 from searchapp import atomic
 from searchapp.config import Config
 from searchapp.ingest.download import IngestError, Response, fetch, is_url
-from searchapp.ingest.pages import (
-    IngestResult,
-    OnOutcome,
-    Outcome,
-    article_paragraphs,
-    canonical_url,
-    ingest_url,
-    one_line,
-)
+from searchapp.ingest.page import article_paragraphs, one_line
+from searchapp.ingest.pages import IngestResult, OnOutcome, Outcome, ingest_url
+from searchapp.ingest.saving import canonical_url
 from searchapp.progress import SILENT, Progress
 
 DEFAULT_DELAY = 1.0  # seconds between two page requests of a feed
