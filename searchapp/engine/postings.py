@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -24,28 +25,64 @@ from searchapp.engine.whoosh import codec
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
+# A phrase needing the positions of more than one posting in this many
+# decodes all of the term's positions at once, and keeps them.
+_DECODE_ALL_SHARE = 8
 
 
 class _Postings:
     """One term's postings over the whole index: global docnums, BM25F scores."""
 
-    __slots__ = ("docs", "scores", "blob", "ends", "decode", "field", "text", "size")
+    __slots__ = ("docs", "scores", "blob", "ends", "flat", "starts", "decode", "field", "text", "size")
 
     def __init__(self, docs, scores, values: list[bytes] | None, decode, field: str, text: str) -> None:
         self.docs = docs
         self.scores = scores
-        # Encoded positions, one bytes object per posting, joined: a cached
-        # posting costs its bytes plus 8 instead of a Python object each.
+        # Encoded positions, one bytes object per posting, joined (a cached
+        # posting costs its bytes plus 8 instead of a Python object each) until
+        # a phrase first needs them; then decoded once, for every posting, into
+        # one flat array of positions.
         self.blob = b"".join(values) if values is not None else b""
         self.ends: Any = np.cumsum([len(v) for v in values], dtype=np.int64) if values is not None else None
+        self.flat: Any = None
+        self.starts: Any = None
         self.decode = decode
         self.field = field
         self.text = text
         self.size = len(docs)
 
-    def positions(self, index: int) -> list[int]:
+    def _decoded(self) -> None:
+        if self.flat is None:
+            self.flat, self.starts = codec.flat_positions(self.blob, self.ends, self.decode)
+            self.blob, self.ends = b"", None
+
+    def _value(self, index: int) -> bytes:
         start = int(self.ends[index - 1]) if index else 0
-        return self.decode(self.blob[start : int(self.ends[index])])
+        return self.blob[start : int(self.ends[index])]
+
+    def positions(self, index: int) -> list[int]:
+        if self.flat is None:  # one posting: not worth decoding them all
+            return self.decode(self._value(index))
+        return self.flat[self.starts[index] : self.starts[index + 1]].tolist()
+
+    def positions_at(self, indexes):
+        """The positions of the postings at ``indexes``, flat, and which of ``indexes`` each belongs to.
+
+        A few postings are decoded one by one; for many, every posting of the
+        term is decoded at once and kept.
+        """
+        if self.flat is None and len(indexes) * _DECODE_ALL_SHARE < self.size:
+            lists = [self.decode(self._value(i)) for i in indexes.tolist()]
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+            return flat, np.repeat(np.arange(len(indexes)), counts)
+        self._decoded()
+        starts = self.starts[indexes]
+        counts = self.starts[indexes + 1] - starts
+        owner = np.repeat(np.arange(len(indexes)), counts)
+        first = np.cumsum(counts) - counts
+        at = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
+        return self.flat[at], owner
 
 
 EMPTY_DOCS = np.zeros(0, dtype=np.int64)
@@ -403,10 +440,13 @@ class Evaluation:
         """Boolean mask: which of ``docs`` have the words within ``slop``, in order."""
         if len(plist) == 1:
             return np.ones(len(docs), dtype=bool)
-        where = [np.searchsorted(p.docs, docs).tolist() for p in plist]
+        where = [np.searchsorted(p.docs, docs) for p in plist]
+        if slop == 1:
+            return _consecutive(plist, where, len(docs))
         out = np.zeros(len(docs), dtype=bool)
+        lists = [w.tolist() for w in where]
         for i in range(len(docs)):
-            out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
+            out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, lists, strict=True)], slop)
         return out
 
     def top(self, query, allowed, keep, k: int) -> list[tuple[int, float]]:
@@ -492,6 +532,29 @@ class Evaluation:
 
         walk(query)
         return out
+
+
+def _consecutive(plist: list[_Postings], where: list, count: int):
+    """Which of ``count`` documents hold the words at consecutive positions.
+
+    ``where[i]`` indexes the postings of word ``i`` at each document. A
+    document matches when some position ``p`` of the first word has word
+    ``i`` at ``p + i`` for every ``i``: the set test of :func:`_phrase_at`,
+    on every document at once, as (document, start) keys.
+    """
+    keys = None
+    for shift, (p, at) in enumerate(zip(plist, where, strict=True)):
+        positions, owner = p.positions_at(at)
+        start = positions.astype(np.int64) - shift
+        ok = start >= 0
+        found = (owner[ok].astype(np.int64) << 32) | start[ok]
+        keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+        if not len(keys):
+            break
+    out = np.zeros(count, dtype=bool)
+    if keys is not None and len(keys):
+        out[np.unique(keys >> 32)] = True
+    return out
 
 
 def _present(docs, postings_docs):

@@ -13,7 +13,7 @@ import operator
 import pickle
 import time
 from collections.abc import Callable, Iterator
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import dumps
 from typing import Any, TypeVar
 
@@ -125,15 +125,60 @@ def bm25_field_b(weighting) -> dict[str, float]:
 # -- posting values
 
 
+def _decode_pickled(value: bytes) -> list[int]:
+    """``whoosh.formats.Positions.decode_positions``: the count, then pickled deltas."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(pickle.loads(value[4:])))
+
+
 def position_decoder(fmt) -> Callable[[bytes], list[int]]:
     """Decoding a posting value of format ``fmt`` into its positions."""
+    return _decode_pickled if type(fmt) is Positions else fmt.decode_positions
 
-    def decode(value: bytes) -> list[int]:
-        if not value.endswith(b"."):
-            value += b"."
-        return list(accumulate(pickle.loads(value[4:])))
 
-    return decode if type(fmt) is Positions else fmt.decode_positions
+_PROTO_2 = b"\x80\x02"
+
+
+def flat_positions(blob: bytes, ends, decode: Callable[[bytes], list[int]]) -> tuple[Any, Any]:
+    """Every posting's positions in one int32 array, and where each posting's start (one more at the end).
+
+    ``blob`` holds the encoded values back to back, ``ends`` where each ends.
+    Values of Whoosh's ``Positions`` format are one pickled list of deltas
+    each: their pickles are stitched into a single list of lists, so one
+    ``pickle.loads`` decodes them all instead of one call per posting.
+    """
+    if ends is None or not len(ends):
+        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
+    begins = np.concatenate(([0], ends[:-1]))
+    if decode is _decode_pickled:
+        lists = pickle.loads(_stitched(blob, begins, ends))
+    else:
+        lists = [decode(blob[b:e]) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
+        lists = [[p - q for p, q in zip(one, [0, *one[:-1]], strict=True)] for one in lists]
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    starts = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(starts[-1]))
+    # Positions are the running sum of the deltas within each posting.
+    running = np.cumsum(deltas)
+    before = np.concatenate(([0], running[starts[1:-1] - 1]))
+    return (running - np.repeat(before, counts)).astype(np.int32), starts
+
+
+def _stitched(blob: bytes, begins, ends) -> bytes:
+    """One pickle of the list of every value's list: each value without its
+    count, protocol header and stop, between one list's mark and appends."""
+    raw = np.frombuffer(blob, dtype=np.uint8)
+    keep = np.ones(len(raw), dtype=bool)
+    at = begins[:, None] + np.arange(4)
+    keep[at.ravel()] = False
+    header = (raw[begins + 4] == _PROTO_2[0]) & (raw[begins + 5] == _PROTO_2[1])
+    keep[begins[header] + 4] = False
+    keep[begins[header] + 5] = False
+    stop = raw[ends - 1] == ord(".")
+    keep[ends[stop] - 1] = False
+    return _PROTO_2 + b"](" + raw[keep].tobytes() + b"e."
 
 
 _SINGLE_POSITION: dict[int, bytes] = {}

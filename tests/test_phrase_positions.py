@@ -1,0 +1,62 @@
+"""Phrase positions decoded for a whole term at once, and checked on every candidate at once."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.formats import Positions
+
+from searchapp.engine import postings
+from searchapp.engine.whoosh import codec
+
+# Positions of one posting: distinct, sorted, some past one byte and two bytes.
+_POSITIONS = st.lists(st.integers(0, 70_000), min_size=1, max_size=40, unique=True).map(sorted)
+
+
+def _postings(lists: list[list[int]], encode) -> postings._Postings:
+    values = [encode(one) for one in lists]
+    docs = np.arange(len(lists), dtype=np.int64)
+    decode = codec.position_decoder(Positions())
+    return postings._Postings(docs, np.ones(len(lists)), values, decode, "syl", "x")
+
+
+def _whoosh_encode(poslist: list[int]) -> bytes:
+    return Positions().encode(poslist)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_POSITIONS, min_size=1, max_size=30))
+def test_a_whole_term_decodes_to_what_each_posting_decodes_to(lists):
+    for encode in (codec.encode_positions, _whoosh_encode):
+        term = _postings(lists, encode)
+        one_by_one = [term.positions(i) for i in range(term.size)]
+        flat, starts = codec.flat_positions(term.blob, term.ends, term.decode)
+        assert [flat[starts[i] : starts[i + 1]].tolist() for i in range(term.size)] == one_by_one == lists
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.lists(st.integers(0, 60), min_size=1, max_size=12, unique=True).map(sorted), min_size=2, max_size=4
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_every_candidate_at_once_matches_the_one_document_check(documents):
+    """``documents[d][w]``: positions of word ``w`` in document ``d``; all documents hold every word."""
+    words = len(min(documents, key=len))
+    documents = [doc[:words] for doc in documents]
+    expected = [postings._phrase_at(doc, 1) for doc in documents]
+    where = [np.arange(len(documents)) for _ in range(words)]
+    # Positions decoded posting by posting, then for the whole term at once.
+    for share in (0, 10**9):
+        terms = [_postings([doc[w] for doc in documents], codec.encode_positions) for w in range(words)]
+        saved, postings._DECODE_ALL_SHARE = postings._DECODE_ALL_SHARE, share
+        try:
+            assert postings._consecutive(terms, where, len(documents)).tolist() == expected
+        finally:
+            postings._DECODE_ALL_SHARE = saved
+        assert (terms[0].flat is None) == (share == 0)
