@@ -8,7 +8,7 @@ from functools import cache
 from math import exp, log1p
 
 from searchapp.corpus.extract.common import canonical_tone_cached, load, lookup_key
-from searchapp.corpus.extract.partners import pair_strength
+from searchapp.corpus.extract.partners import extract_partners, pair_strength
 from searchapp.text import syllables
 
 _TOPIC_TITLE_FACTOR = 3
@@ -32,6 +32,7 @@ class _Topic:
     threshold: float
     phrases: dict[tuple[str, ...], float]
     pair: bool = False
+    partners: frozenset[str] = frozenset()
 
 
 def _analyze(text: str) -> list[str]:
@@ -55,6 +56,7 @@ def _topics() -> tuple[_Topic, ...]:
                 float(entry["threshold"]),
                 phrases,
                 bool(entry.get("pair", False)),
+                frozenset(entry.get("partners", ())),
             )
         )
     return tuple(topics)
@@ -109,9 +111,12 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
 
 # What the topic model reads of each (article, topic): the evidence of the
 # title, lead and body relative to the topic's threshold, how often strong
-# phrases name it where the story says what it is about, how it ranks among
-# the article's topics, and for a pair topic how plainly the article is about
-# two countries. ``bench/topics_fit.py`` fits one weight per feature and one
+# phrases name it where the story says what it is about, how densely the body
+# speaks of it (an article about a topic keeps coming back to it, one that
+# brushes it names it once in a long text), how it ranks among the article's
+# topics, whether a partner tied to the topic (North Korea, the UN) is one the
+# article is mainly about, and for a pair topic how plainly the article is
+# about two countries. ``bench/topics_fit.py`` fits one weight per feature and one
 # bias per topic on the judged set and writes them to ``data/topic_model.toml``.
 TOPIC_FEATURES = (
     "evidence",
@@ -121,6 +126,8 @@ TOPIC_FEATURES = (
     "strong phrases in the title",
     "strong phrases in the lead",
     "strong phrases in the body",
+    "body evidence per 100 syllables",
+    "mainly about a partner of the topic",
     "mainly about two countries",
     "two countries in the title",
     "share of the strongest topic",
@@ -134,13 +141,18 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     """``(slug, features)`` for every topic of the taxonomy, in its order (see TOPIC_FEATURES)."""
     longest = max(len(p) for t in _topics() for p in t.phrases)
     body_words = _analyze(body)
+    in_body = _phrase_counts(body_words, longest)
     counts = {
         "title": _phrase_counts(_analyze(title), longest),
         "lead": _phrase_counts(body_words[:_TOPIC_LEAD_SYLLABLES], longest),
-        "body": {p: min(n, _TOPIC_BODY_CAP) for p, n in _phrase_counts(body_words, longest).items()},
+        "body": {p: min(n, _TOPIC_BODY_CAP) for p, n in in_body.items()},
     }
+    # Density counts every repetition (no cap): coming back to a topic
+    # throughout the text is what it measures.
+    per_hundred = 100 / max(len(body_words), 1)
     factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
     pair = pair_strength(title, body) if any(t.pair for t in _topics()) else 0
+    main_partners = frozenset(extract_partners(title, body))
     raw = []
     for topic in _topics():
         evidence = {
@@ -148,11 +160,12 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
             for part, found in counts.items()
         }
         strong = {part: _strong_hits(topic, found) for part, found in counts.items()}
-        raw.append((topic, sum(evidence.values()), evidence, strong))
-    strongest = max(total for _, total, _, _ in raw) or 1.0
+        density = per_hundred * sum(w * in_body.get(p, 0) for p, w in topic.phrases.items()) / topic.threshold
+        raw.append((topic, sum(evidence.values()), evidence, strong, density))
+    strongest = max(total for _, total, *_ in raw) or 1.0
     rank = {topic.slug: place for place, (topic, *_) in enumerate(sorted(raw, key=lambda item: -item[1]))}
     features = []
-    for topic, total, evidence, strong in raw:
+    for topic, total, evidence, strong, density in raw:
         place = rank[topic.slug] if total > 0 else _TOPIC_MAX
         features.append(
             (
@@ -165,6 +178,8 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     min(strong["title"], 3),
                     min(strong["lead"], 3),
                     log1p(strong["body"]),
+                    log1p(density),
+                    float(not topic.partners.isdisjoint(main_partners)),
                     float(topic.pair and pair == 1),
                     float(topic.pair and pair == 2),
                     total / strongest,
