@@ -60,3 +60,47 @@ def test_every_candidate_at_once_matches_the_one_document_check(documents):
         finally:
             postings._DECODE_ALL_SHARE = saved
         assert (terms[0].flat is None) == (share == 0)
+
+
+def test_a_term_read_where_it_is_wanted_gives_the_same_postings_there(tmp_path, monkeypatch):
+    """Blocks that hold none of the wanted articles are skipped; the others give what a whole read gives."""
+    import json
+    import random
+
+    from conftest import build_index
+
+    from searchapp.search.searcher import Searcher
+
+    rng = random.Random(5)
+    words = "hợp tác kinh tế Nhật Bản Hàn Quốc Biển Đông đầu tư an ninh".split()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [
+        json.dumps({"id": f"d{i}", "title": "Tin", "body": " ".join(rng.choices(words, k=80))}, ensure_ascii=False)
+        for i in range(700)
+    ]
+    (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    searcher = Searcher(build_index(tmp_path, corpus))
+    searcher.search("hợp tác")
+    gen, whoosh_searcher = searcher._open()
+    engine = gen.engine
+    decoded = []
+    block = codec._block
+    monkeypatch.setattr(codec, "_block", lambda *args: decoded.append(1) or block(*args))
+    for field, text in [("syl", "hợp"), ("syl", "đông"), ("pair", "nhật bản")]:
+        decoded.clear()
+        whole = engine._read(whoosh_searcher, field, text)
+        blocks = len(decoded)
+        assert blocks >= 2  # the list spans several blocks
+        for size in (1, 5, 60):
+            within = np.sort(rng.sample(range(700), size)).astype(np.int64)
+            decoded.clear()
+            part = engine._read(whoosh_searcher, field, text, within)
+            inside = np.isin(whole.docs, within)
+            assert part.docs.tolist() == whole.docs[inside].tolist()
+            assert part.scores.tolist() == whole.scores[inside].tolist()
+            if field == "syl":
+                wanted = np.flatnonzero(inside)
+                assert [part.positions(i) for i in range(part.size)] == [whole.positions(int(i)) for i in wanted]
+            if size == 1:
+                assert len(decoded) <= 1 < blocks

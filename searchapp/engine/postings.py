@@ -25,6 +25,10 @@ from searchapp.engine.whoosh import codec
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
+# A posting list at least this many times longer than the documents it is
+# wanted at is read only where they are (see Engine.postings_among).
+_PARTIAL_SHARE = 4
+_MISSING = object()
 # A phrase needing the positions of more than one posting in this many
 # decodes all of the term's positions at once, and keeps them.
 _DECODE_ALL_SHARE = 8
@@ -50,6 +54,13 @@ class _Postings:
         self.field = field
         self.text = text
         self.size = len(docs)
+
+    def among(self, within) -> _Postings:
+        """These postings at the documents ``within`` (sorted docnums) only."""
+        inside = np.isin(self.docs, within, assume_unique=True)
+        if inside.all():
+            return self
+        return _Part(self, np.flatnonzero(inside))
 
     def _decoded(self) -> None:
         if self.flat is None:
@@ -85,6 +96,23 @@ class _Postings:
         return self.flat[at], owner
 
 
+class _Part(_Postings):
+    """Some of a term's postings; their positions are read from the whole list."""
+
+    __slots__ = ("whole", "index")
+
+    def __init__(self, whole: _Postings, index) -> None:
+        super().__init__(whole.docs[index], whole.scores[index], None, whole.decode, whole.field, whole.text)
+        self.whole = whole
+        self.index = index
+
+    def positions(self, index: int) -> list[int]:
+        return self.whole.positions(int(self.index[index]))
+
+    def positions_at(self, indexes):
+        return self.whole.positions_at(self.index[indexes])
+
+
 EMPTY_DOCS = np.zeros(0, dtype=np.int64)
 EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -115,7 +143,7 @@ class Engine:
         self.field_B = codec.bm25_field_b(weighting)
         self._lengths: dict[str, Any] = {}
         self._cache: OrderedDict = OrderedDict()
-        self._cached = 0
+        self._cached_count = 0
         self._lock = threading.Lock()
 
     # -- per-field and per-term arrays
@@ -140,30 +168,65 @@ class Engine:
             self._lengths[field] = found
         return found
 
+    def _cached(self, key):
+        with self._lock:
+            found = self._cache.get(key, _MISSING)
+            if found is not _MISSING:
+                self._cache.move_to_end(key)
+            return found
+
     def postings(self, searcher, field: str, text: str) -> _Postings | None:
         key = (field, text)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
+        found = self._cached(key)
+        if found is not _MISSING:
+            return found
         found = self._read(searcher, field, text)
         with self._lock:
             self._cache[key] = found
-            self._cached += found.size if found else 1
-            while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
+            self._cached_count += found.size if found else 1
+            while self._cached_count > POSTINGS_CACHE and len(self._cache) > 1:
                 _, old = self._cache.popitem(last=False)
-                self._cached -= old.size if old else 1
+                self._cached_count -= old.size if old else 1
         return found
 
-    def _read(self, searcher, field: str, text: str) -> _Postings | None:
+    def count(self, searcher, field: str, text: str) -> int:
+        """How many live articles hold the term, without reading its postings where it can."""
+        found = self._cached((field, text))
+        if found is not _MISSING:
+            return found.size if found else 0
+        if self.has_deletions:  # the term statistics count deleted articles too
+            found = self.postings(searcher, field, text)
+            return found.size if found else 0
+        btext = self._term_bytes(field, text)
+        return searcher.reader().doc_frequency(field, btext) if btext is not None else 0
+
+    def postings_among(self, searcher, field: str, text: str, within) -> _Postings | None:
+        """The term's postings at the documents ``within`` (sorted docnums) only.
+
+        A long posting list wanted at a few documents is read a block at a time
+        and only the blocks that can hold one of them are decoded; it is not
+        kept. Otherwise the whole list is read (and kept) and cut.
+        """
+        found = self._cached((field, text))
+        if found is _MISSING and len(within) * _PARTIAL_SHARE < self.count(searcher, field, text):
+            return self._read(searcher, field, text, within)
+        if found is _MISSING:
+            found = self.postings(searcher, field, text)
+        return found.among(within) if found is not None else None
+
+    def _term_bytes(self, field: str, text: str) -> bytes | None:
         if field not in self.schema:
             return None
-        fieldobj = self.schema[field]
         try:
-            btext = fieldobj.to_bytes(text)
+            return self.schema[field].to_bytes(text)
         except ValueError:
             return None
+
+    def _read(self, searcher, field: str, text: str, within=None) -> _Postings | None:
+        btext = self._term_bytes(field, text)
+        if btext is None:
+            return None
+        fieldobj = self.schema[field]
         reader = searcher.reader()
         if (field, btext) not in reader:
             return None
@@ -174,18 +237,28 @@ class Engine:
         for leaf, offset in reader.leaf_readers():
             if (field, btext) not in leaf:
                 continue
-            for ids, tf, vals in codec.posting_blocks(leaf, field, btext, positional):
+            wanted = None
+            if within is not None:
+                lo, hi = np.searchsorted(within, [offset, offset + leaf.doc_count_all()])
+                if lo == hi:
+                    continue
+                wanted = within[lo:hi] - offset
+            for ids, tf, vals in codec.posting_blocks(leaf, field, btext, positional, wanted):
                 id_parts.append(ids + offset)
                 weight_parts.append(tf)
                 if vals is not None:
                     values.extend(vals)
         docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
         tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
+        keep = None
         if self.has_deletions and len(docs):
             keep = self.live[docs]
-            if not keep.all():
-                docs, tf = docs[keep], tf[keep]
-                values = [v for v, k in zip(values, keep.tolist(), strict=True) if k] if positional else values
+        if within is not None and len(docs):
+            inside = np.isin(docs, within, assume_unique=True)
+            keep = inside if keep is None else keep & inside
+        if keep is not None and not keep.all():
+            docs, tf = docs[keep], tf[keep]
+            values = [v for v, k in zip(values, keep.tolist(), strict=True) if k] if positional else values
         # BM25F exactly as whoosh.scoring.bm25, from the top-level statistics.
         idf = searcher.idf(field, btext)
         avgfl = searcher.avg_field_length(field) or 1
@@ -265,6 +338,8 @@ class Evaluation:
         # Restricted evaluations, by query (whoosh queries compare by value)
         # and the identity of the array they are restricted to, kept alive here.
         self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
+        # Terms read for a part of the index only: (field, text) -> (where, postings).
+        self._partial: dict[tuple[str, str], tuple[Any, _Postings | None]] = {}
         # Phrases with slop whose proximity top() checked: query id -> (query, docnum -> verified).
         self.proximity: dict[int, tuple[Any, dict[int, bool]]] = {}
 
@@ -315,7 +390,15 @@ class Evaluation:
             if query.boost != 1.0:
                 result.scores = result.scores * query.boost
             return result
+        if isinstance(query, wq.Term):
+            return self._term_among(query, within)
         return _restrict(self.evaluate(query), within)
+
+    def _term_among(self, query, within) -> _Scored:
+        p = self._postings_among(query.fieldname, query.text, within)
+        if p is None:
+            return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+        return _Scored(p.docs, p.scores * query.boost if query.boost != 1.0 else p.scores)
 
     def _evaluate(self, query) -> _Scored:
         if isinstance(query, wq.Term):
@@ -346,9 +429,16 @@ class Evaluation:
         # Rarest first by the whole posting list (as before any restriction),
         # so that scores add up in the same order wherever they are evaluated.
         terms = sorted(
-            (q for q in query.subqueries if isinstance(q, wq.Term)), key=lambda q: len(self.evaluate(q).docs)
+            (q for q in query.subqueries if isinstance(q, wq.Term)),
+            key=lambda q: self.engine.count(self.searcher, q.fieldname, q.text),
         )
-        subs = [self._within(q, within) for q in terms]
+        # Each later term is read only where the rarer ones all matched.
+        subs = []
+        current = within
+        for q in terms:
+            found = self._within(q, current)
+            subs.append(found)
+            current = found.docs
         current = _intersection(subs).docs if subs else within
         later = [q for q in query.subqueries if not isinstance(q, (wq.Term, wq.Phrase))]
         later += [q for q in query.subqueries if isinstance(q, wq.Phrase)]
@@ -387,10 +477,10 @@ class Evaluation:
         its parts keeps, and a query of another kind keeps everything.
         """
         if isinstance(query, wq.Term):
-            return _present(docs, self.docs_of(query.fieldname, query.text))
+            return self._holding(query.fieldname, query.text, docs)
         if isinstance(query, wq.Phrase):
             for word in query.words:
-                docs = _present(docs, self.docs_of(query.fieldname, word))
+                docs = self._holding(query.fieldname, word, docs)
             return docs
         if isinstance(query, wq.And):
             for q in query.subqueries:
@@ -400,6 +490,23 @@ class Evaluation:
             kept = [self._still_holding(q, docs) for q in query.subqueries]
             return np.unique(np.concatenate(kept)) if kept else docs
         return docs
+
+    def _holding(self, field: str, text: str, docs):
+        """Those of ``docs`` (sorted) that hold the term."""
+        if not len(docs):
+            return docs
+        p = self._postings_among(field, text, docs)
+        return p.docs if p is not None else docs[:0]
+
+    def _postings_among(self, field: str, text: str, within) -> _Postings | None:
+        """A term's postings among ``within``, read once per search where it can:
+        the matching set, and then the ranking of a part of it, read the same terms."""
+        held = self._partial.get((field, text))
+        if held is not None and _covers(held[0], within):
+            return held[1].among(within) if held[1] is not None else None
+        found = self.engine.postings_among(self.searcher, field, text, within)
+        self._partial[(field, text)] = (within, found)
+        return found
 
     def _phrase(self, query, within=None) -> _Scored:
         """A phrase, its positions checked exactly; only among ``within`` when given."""
@@ -415,19 +522,19 @@ class Evaluation:
 
     def _verified_phrase(self, query, within) -> _Scored:
         """The phrase's documents (among ``within``) with their scores, boost not applied."""
-        docs, parts, plist = self._phrase_candidates(query)
-        if within is not None and len(docs):
-            inside = np.isin(docs, within, assume_unique=True)
-            docs, parts = docs[inside], [p[inside] for p in parts]
+        docs, parts, plist = self._phrase_candidates(query, within)
         if not len(docs):
             return _Scored(EMPTY_DOCS, EMPTY_SCORES)
         keep = self._verify(plist, docs, query.slop)
         docs = docs[keep]
         return _Scored(docs, _tree_sum([s[keep] for s in parts]))
 
-    def _phrase_candidates(self, query):
-        """Docs holding every word of a phrase, each word's scores there, postings."""
-        plist = [self.term(query.fieldname, w) for w in query.words]
+    def _phrase_candidates(self, query, within=None):
+        """Docs (among ``within`` when given) holding every word of a phrase, each word's scores there, postings."""
+        if within is None:
+            plist = [self.term(query.fieldname, w) for w in query.words]
+        else:
+            plist = [self._postings_among(query.fieldname, w, within) for w in query.words]
         if not plist or any(p is None for p in plist):
             return EMPTY_DOCS, [], []
         docs = plist[0].docs
@@ -471,7 +578,7 @@ class Evaluation:
             pending = np.zeros(len(allowed), dtype=bool)
             checks: list[tuple[Any, ...]] = []
             for q in lazy:
-                docs, parts, plist = self._phrase_candidates(q)
+                docs, parts, plist = self._phrase_candidates(q, allowed)
                 inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
                 docs = docs[inside]
                 bonus = _tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
@@ -557,13 +664,11 @@ def _consecutive(plist: list[_Postings], where: list, count: int):
     return out
 
 
-def _present(docs, postings_docs):
-    """The sorted ``docs`` that are also in the sorted ``postings_docs``."""
-    if not len(docs) or not len(postings_docs):
-        return docs[:0]
-    at = np.searchsorted(postings_docs, docs)
-    at[at == len(postings_docs)] = 0
-    return docs[postings_docs[at] == docs]
+def _covers(held, within) -> bool:
+    """Whether the sorted docnums ``held`` include every one of ``within``."""
+    if held is within:
+        return True
+    return len(within) <= len(held) and bool(np.isin(within, held, assume_unique=True).all())
 
 
 def _intersection(subs: list[_Scored]) -> _Scored:

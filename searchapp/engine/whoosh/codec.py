@@ -86,15 +86,21 @@ def field_lengths(leaf, field: str) -> np.ndarray | None:
     return _LENGTHS[np.fromiter(iter(column), dtype=np.int64, count=count)]
 
 
-def posting_blocks(leaf, field: str, btext: bytes, positional: bool) -> Iterator[tuple[Any, Any, list | None]]:
+def posting_blocks(
+    leaf, field: str, btext: bytes, positional: bool, wanted=None
+) -> Iterator[tuple[Any, Any, list | None]]:
     """A term's postings in one segment, a block at a time:
     ``(docnums, term frequencies, encoded values or None)`` as numpy arrays
-    (the values a list of bytes, only when ``positional``)."""
+    (the values a list of bytes, only when ``positional``).
+
+    :param wanted: sorted segment docnums; when given, blocks that cannot
+        hold one of them are skipped (they may still be yielded otherwise).
+    """
     m = leaf.postings(field, btext)
     if isinstance(m, FilterMatcher):  # deletions: the wrapped matcher's blocks, filtered later
         m = m.child
     if isinstance(m, W3LeafMatcher) and not m._byteids:
-        yield from _w3_blocks(m, positional)
+        yield from _w3_blocks(m, positional, wanted)
         return
     docs, tfs, values = [], [], []
     while m.is_active():
@@ -106,40 +112,54 @@ def posting_blocks(leaf, field: str, btext: bytes, positional: bool) -> Iterator
     yield np.asarray(docs, dtype=np.int64), np.asarray(tfs, dtype=np.float64), (values if positional else None)
 
 
-def _w3_blocks(m, positional: bool) -> Iterator[tuple[Any, Any, list | None]]:
+def _w3_blocks(m, positional: bool, wanted=None) -> Iterator[tuple[Any, Any, list | None]]:
     """The blocks of a Whoosh 3 posting list, read straight from the posting file.
 
     The same bytes as ``W3LeafMatcher._goto`` and ``_read_data`` read (block
     length, pickled block info, pickled and maybe compressed data), parsed
     from one copy of each block rather than through the file object's many
-    small reads.
+    small reads. A block whose documents (those after the last block's
+    greatest, up to its own greatest) hold none of ``wanted`` is not decoded.
     """
     postfile = m._postfile
-    data_at, next_at, last, count, compression = (
+    data_at, next_at, last, count, maxid, compression = (
         m._dataoffset,
         m._nextoffset,
         m._lastblock,
         m._blocklength,
+        m._maxid,
         m._compression,
     )
+    after = -1  # the greatest docnum of the blocks before
     while True:
-        raw = postfile.get(data_at, next_at - data_at)
-        ids, weights, vals = pickle.loads(zlib.decompress(raw) if compression else raw)
-        if weights is None:
-            tf = np.ones(count, dtype=np.float64)
-        elif isinstance(weights, float):
-            tf = np.full(count, weights, dtype=np.float64)
-        else:
-            tf = np.asarray(weights, dtype=np.float64)
-        yield np.cumsum(np.asarray(ids, dtype=np.int64)), tf, (list(vals) if positional else None)
+        if wanted is None or _any_between(wanted, after, maxid):
+            yield _block(postfile.get(data_at, next_at - data_at), count, compression, positional)
         if last:
             return
+        after = maxid
         length = _INT.unpack(postfile.get(next_at, _INT.size))[0]
         last = length < 0
         block = io.BytesIO(postfile.get(next_at + _INT.size, abs(length)))
-        count, _, _, compression, _, _ = pickle.load(block)
+        count, maxid, _, compression, _, _ = pickle.load(block)
         data_at = next_at + _INT.size + block.tell()
         next_at = next_at + _INT.size + abs(length)
+
+
+def _any_between(wanted, after: int, upto: int) -> bool:
+    """Whether the sorted ``wanted`` holds a docnum in ``(after, upto]``."""
+    i = int(np.searchsorted(wanted, after, side="right"))
+    return i < len(wanted) and wanted[i] <= upto
+
+
+def _block(raw: bytes, count: int, compression: int, positional: bool) -> tuple[Any, Any, list | None]:
+    ids, weights, vals = pickle.loads(zlib.decompress(raw) if compression else raw)
+    if weights is None:
+        tf = np.ones(count, dtype=np.float64)
+    elif isinstance(weights, float):
+        tf = np.full(count, weights, dtype=np.float64)
+    else:
+        tf = np.asarray(weights, dtype=np.float64)
+    return np.cumsum(np.asarray(ids, dtype=np.int64)), tf, (list(vals) if positional else None)
 
 
 _INT = struct.Struct("!i")
