@@ -20,6 +20,12 @@ no rule is tuned on them, so theirs is the honest figure.
 Run alone for the wrong tags of each article::
 
     python bench/topics.py --misses
+
+Later blind splits are drawn by this script, so that a draw can be repeated:
+``--draw fresh-4`` prints, one JSON line each, the articles of that split
+(id, file, title and text, no topics) to be judged before anything is run on
+them. ``DRAWS`` records each split's seed and how many articles come from
+each pool file; articles judged in any other split are never drawn again.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +46,14 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "all")
+SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "all")
+# split -> (seed, articles drawn from each pool file), for the splits drawn by --draw.
+DRAWS = {
+    "fresh-4": (
+        20261203,
+        {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
+    ),
+}
 
 
 def split_of(article_id: str) -> str:
@@ -98,6 +112,28 @@ def assigned_topics(shared: Path, wanted: set[str]) -> dict[str, list[str]]:
         article = build_article(record, file_name, number, None)
         found[article.id] = list(article.topics)
     return found
+
+
+def draw(shared: Path, split: str) -> list[dict]:
+    """The articles of a drawn split: per pool file, a seeded sample of the ids judged in no other split.
+
+    The seed is the split's seed and the file's name together, so each file's
+    sample depends on nothing else; the articles come in pool-file order.
+    """
+    seed, counts = DRAWS[split]
+    taken = {article_id for article_id, (_, part) in load_set().items() if part != split}
+    drawn: list[dict] = []
+    for name, count in counts.items():
+        path = shared / "corpus-real" / name
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            records = [json.loads(line) for line in fh if line.strip()]
+        candidates = [r for r in records if r["id"] not in taken]
+        chosen = {r["id"] for r in random.Random(f"{seed}:{name}").sample(candidates, count)}
+        drawn += [
+            {"id": r["id"], "file": name, "title": r["title"], "body": r["body"]} for r in records if r["id"] in chosen
+        ]
+    return drawn
 
 
 @dataclass
@@ -209,7 +245,12 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="list each article's wrong and missing topics")
+    parser.add_argument("--draw", choices=sorted(DRAWS), help="print the articles of a drawn split, to be judged")
     args = parser.parse_args()
+    if args.draw:
+        for item in draw(SHARED, args.draw):
+            print(json.dumps(item, ensure_ascii=False))
+        return 0
     print_topics(evaluate_topics(SHARED), misses=args.misses)
     return 0
 

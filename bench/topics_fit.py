@@ -10,7 +10,7 @@ ranks. The fitted weights are written back in the features' own units, so
 the engine needs no scikit-learn, only a dot product.
 
 How well it generalises is measured by leaving one split out: each split is
-predicted by a model fitted on the other four, never on itself::
+predicted by a model fitted on the other splits, never on itself::
 
     python bench/topics_fit.py            # cross-validate, then fit on all and write
     python bench/topics_fit.py --check    # cross-validate only
@@ -39,7 +39,7 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
 
 MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
-# Inverse strength of the L2 penalty on standardised features: 287 articles
+# Inverse strength of the L2 penalty on standardised features: 357 articles
 # are few, and a strong penalty keeps the weights of rare topics modest.
 PENALTY_C = 1.0
 # A topic is kept at even odds or better.

@@ -250,6 +250,50 @@ def test_vietnam_is_never_a_partner() -> None:
     assert extract_partners("Việt Nam", body) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quan hệ Việt - Mỹ bước sang giai đoạn mới",
+        "Đối thoại Việt-Trung về biên giới",
+        "quan hệ Việt – Nhật",
+        "Diễn đàn hợp tác Nhật-Việt",
+        "Hữu nghị Nga -Việt",
+        "Ủy ban liên chính phủ Việt - Lào - Campuchia",
+        "QUAN HỆ VIỆT - MỸ",
+    ],
+)
+def test_viet_joined_by_a_dash_to_a_country_names_vietnam(text: str) -> None:
+    from searchapp.corpus.extract.mentions import names_vietnam
+
+    assert names_vietnam(text)
+    assert "VN" not in extract_partners(text, "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Người Việt ở nước ngoài", "Học tiếng Việt - Anh", "Ảnh: Trần Việt - TTXVN", "Nguyễn Việt Anh phát biểu"],
+)
+def test_viet_alone_or_a_person_is_not_vietnam(text: str) -> None:
+    from searchapp.corpus.extract.mentions import names_vietnam
+
+    assert not names_vietnam(text)
+    assert "GB" not in extract_partners("Nguyễn Việt Anh phát biểu", "")
+
+
+def test_viet_and_a_short_form_make_a_pair() -> None:
+    # "Trung" counts only in a pair; beside "Việt" it is China.
+    assert extract_partners("Hội nghị Việt-Trung về thương mại", "") == ["CN"]
+    assert extract_partners("Hội nghị về thương mại miền Trung", "") == []
+
+
+def test_a_pair_with_viet_in_the_title_is_about_two_countries() -> None:
+    from searchapp.corpus.extract.partners import pair_strength
+
+    body = "Hai bên nhất trí tăng cường hợp tác kinh tế và an ninh."
+    assert pair_strength("Quan hệ Việt - Mỹ bước sang giai đoạn mới", body) == 2
+    assert pair_strength("Quan hệ Mỹ bước sang giai đoạn mới", body) == 0
+
+
 def test_passing_mention_in_a_long_article_is_not_a_partner() -> None:
     lead = "Bộ trưởng Ngoại giao Nhật Bản thăm chính thức Ôxtrâylia."
     paragraphs = [

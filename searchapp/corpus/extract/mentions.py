@@ -11,6 +11,9 @@ from searchapp.corpus.extract.common import canonical_tone, canonical_tone_cache
 from searchapp.text import fold, iter_syllables
 
 _FULL, WEAK, _PAIR, _BLOCK, _SELF = "full", "weak", "pair", "block", "self"
+# A short form of Vietnam's own name ("Việt") that names it only inside a
+# dash-joined pair with a partner ("quan hệ Việt - Mỹ", "Nhật-Việt").
+_SELF_PAIR = "self pair"
 KIND_WEIGHT = {_FULL: 1.0, WEAK: 0.5, _PAIR: 1.0}
 
 
@@ -67,6 +70,8 @@ def _gazetteer() -> _Gazetteer:
                 _add_name(gazetteer, code, kind, name)
     for name in data["self"]["names"]:
         _add_name(gazetteer, data["self"]["code"], _SELF, name)
+    for name in data["self"].get("pair", []):
+        _add_name(gazetteer, data["self"]["code"], _SELF_PAIR, name)
     for phrase in data["blockers"]["phrases"]:
         _add_name(gazetteer, "", _BLOCK, phrase)
     for candidates in gazetteer.by_first.values():
@@ -216,35 +221,68 @@ def _guard_rejects(tokens: list[_Token], match: _Match, names: frozenset[int]) -
     return guard.given_name and _looks_like_person(tokens, match, names)
 
 
+def _joined_by_dash(first: _Match, second: _Match, tokens: list[_Token]) -> bool:
+    left, right = (first, second) if first.start < second.start else (second, first)
+    return left.end == right.start and _is_dash_gap(tokens[right.start].gap_before)
+
+
 def _dash_joined(matches: list[_Match], tokens: list[_Token], i: int) -> bool:
-    """True when match ``i`` is joined by a dash to a neighbouring partner name."""
-    current = matches[i]
-    for j in (i - 1, i + 1):
-        if not 0 <= j < len(matches) or matches[j].kind in (_BLOCK, _SELF):
-            continue
-        left, right = (matches[j], current) if j < i else (current, matches[j])
-        if left.end == right.start and _is_dash_gap(tokens[right.start].gap_before):
-            return True
-    return False
+    """True when match ``i`` is joined by a dash to a neighbouring partner name.
+
+    Vietnam's short form counts as a neighbour ("Việt-Trung" names China),
+    its full names do not.
+    """
+    return any(
+        _joined_by_dash(matches[i], matches[j], tokens)
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(matches) and matches[j].kind not in (_BLOCK, _SELF)
+    )
+
+
+def _self_pair_kept(matches: list[_Match], tokens: list[_Token], i: int, names: frozenset[int]) -> bool:
+    """Vietnam's short form joined by a dash to a partner name, and not a person's name.
+
+    "Việt" alone is "người Việt", "tiếng Việt" or a given name ("Trần Việt -
+    TTXVN"); only the press's form of a pair of countries ("quan hệ Việt -
+    Mỹ", "Nhật-Việt", "Việt – Lào – Campuchia") reads as Vietnam.
+    """
+    partner_kinds = (_FULL, WEAK, _PAIR)
+    joined = any(
+        _joined_by_dash(matches[i], matches[j], tokens)
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(matches) and matches[j].kind in partner_kinds
+    )
+    return joined and not _guard_rejects(tokens, matches[i], names)
+
+
+def _matches(tokens: list[_Token]) -> tuple[list[_Match], frozenset[int]]:
+    """Gazetteer matches, Vietnam's short form only where it names Vietnam; and the tokens inside names."""
+    raw = _raw_matches(tokens)
+    names = frozenset(
+        i for match in raw if match.kind not in (_BLOCK, _SELF_PAIR) for i in range(match.start, match.end)
+    )
+    kept = [match for i, match in enumerate(raw) if match.kind != _SELF_PAIR or _self_pair_kept(raw, tokens, i, names)]
+    names |= frozenset(match.start for match in kept if match.kind == _SELF_PAIR)
+    return kept, names
 
 
 def partner_matches(text: str) -> list[_Match]:
     tokens = _tokens(text)
-    raw = _raw_matches(tokens)
-    names = frozenset(i for match in raw if match.kind != _BLOCK for i in range(match.start, match.end))
+    found, names = _matches(tokens)
     kept: list[_Match] = []
-    for i, match in enumerate(raw):
-        if match.kind in (_BLOCK, _SELF) or _guard_rejects(tokens, match, names):
+    for i, match in enumerate(found):
+        if match.kind in (_BLOCK, _SELF, _SELF_PAIR) or _guard_rejects(tokens, match, names):
             continue
-        if match.kind == _PAIR and not _dash_joined(raw, tokens, i):
+        if match.kind == _PAIR and not _dash_joined(found, tokens, i):
             continue
         kept.append(match)
     return kept
 
 
 def names_vietnam(text: str) -> bool:
-    """True when the text names Vietnam itself (the gazetteer's "self" names)."""
-    return any(match.kind == _SELF for match in _raw_matches(_tokens(text)))
+    """True when the text names Vietnam: a "self" name, or "Việt" in a pair of countries ("Việt - Mỹ")."""
+    found, _ = _matches(_tokens(text))
+    return any(match.kind in (_SELF, _SELF_PAIR) for match in found)
 
 
 def gazetteer_aliases() -> dict[str, list[str]]:
