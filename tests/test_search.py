@@ -238,6 +238,9 @@ def test_same_story_from_two_outlets_shows_once(tmp_path):
     assert result.total == 3
     assert {f.value: f.count for f in result.facets["partner"]} == {"US": 3}
     assert len(searcher.search("Việt Nam Hoa Kỳ", group=False).hits) == 3
+    # The same groups, whole, for a report over the index.
+    [members] = searcher.story_groups().values()
+    assert sorted(members) == ["nhandan", "ttxvn"]
 
 
 def test_snippet_marks_whole_concepts_never_lone_syllables():

@@ -659,6 +659,18 @@ class Searcher:
             "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
         }
 
+    def story_groups(self) -> dict[str, list[str]]:
+        """The stories two or more articles of the index tell: story id -> their
+        article ids, in index order (what a hit's ``similar`` is drawn from)."""
+        gen, searcher = self._open()
+        live = set(searcher.reader().all_doc_ids())
+        groups = {}
+        for story, members in gen.columns.members.items():
+            docs = [d for d in members if d in live]
+            if len(docs) > 1:
+                groups[story] = [searcher.stored_fields(d)["id"] for d in docs]
+        return groups
+
     def completions(self, background: bool = False) -> Completions | None:
         """The search box's completion table of the open generation, built on first use.
 
