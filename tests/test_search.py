@@ -297,9 +297,9 @@ def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch
     import sys
     import threading
 
-    from searchapp.engine import postings as evaluation
+    from searchapp.engine import arrays
 
-    monkeypatch.setattr(evaluation, "POSTINGS_CACHE", 0)
+    monkeypatch.setattr(arrays, "POSTINGS_CACHE", 0)
 
     rng = random.Random(3)
     words = "hợp tác kinh tế Nhật Bản Hàn Quốc Biển Đông ASEAN đầu tư an ninh quốc phòng du lịch giáo dục".split()

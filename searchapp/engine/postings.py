@@ -2,7 +2,8 @@
 
 Whoosh evaluates a query one posting at a time in Python. The queries of
 :class:`QueryBuilder` only hold Term, Phrase and Or nodes, so they are
-evaluated here with numpy over whole posting lists instead, with the same
+evaluated here with numpy over whole posting lists instead
+(:mod:`searchapp.engine.arrays`, :mod:`searchapp.engine.scored`), with the same
 BM25F arithmetic as Whoosh's scorer (same operations in the same order, so
 the same scores). Positions (phrases, proximity) are only read for the
 documents that hold every word; proximity bonuses, which never add a
@@ -12,204 +13,25 @@ top of the ranking.
 
 from __future__ import annotations
 
-import threading
-from bisect import bisect_left
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 
-from searchapp.engine.whoosh import codec
-
-# Posting lists kept per generation, counted in postings.
-POSTINGS_CACHE = 4_000_000
-
-
-class _Postings:
-    """One term's postings over the whole index: global docnums, BM25F scores."""
-
-    __slots__ = ("docs", "scores", "blob", "ends", "decode", "field", "text", "size")
-
-    def __init__(self, docs, scores, values: list[bytes] | None, decode, field: str, text: str) -> None:
-        self.docs = docs
-        self.scores = scores
-        # Encoded positions, one bytes object per posting, joined: a cached
-        # posting costs its bytes plus 8 instead of a Python object each.
-        self.blob = b"".join(values) if values is not None else b""
-        self.ends: Any = np.cumsum([len(v) for v in values], dtype=np.int64) if values is not None else None
-        self.decode = decode
-        self.field = field
-        self.text = text
-        self.size = len(docs)
-
-    def positions(self, index: int) -> list[int]:
-        start = int(self.ends[index - 1]) if index else 0
-        return self.decode(self.blob[start : int(self.ends[index])])
-
-
-EMPTY_DOCS = np.zeros(0, dtype=np.int64)
-EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-
-
-class _Scored:
-    """Documents (sorted docnums) with their scores."""
-
-    __slots__ = ("docs", "scores")
-
-    def __init__(self, docs, scores) -> None:
-        self.docs = docs
-        self.scores = scores
-
-
-class Engine:
-    """Per-generation posting and length arrays, shared by threads."""
-
-    def __init__(self, reader, weighting) -> None:
-        self.size = reader.doc_count_all()
-        self.schema = reader.schema
-        self.live = np.ones(self.size, dtype=bool)
-        for leaf, offset in reader.leaf_readers():
-            if leaf.has_deletions():
-                self.live[[offset + d for d in codec.deleted_docs(leaf)]] = False
-        self.has_deletions = not bool(self.live.all())
-        self.B = weighting.B
-        self.K1 = weighting.K1
-        self.field_B = codec.bm25_field_b(weighting)
-        self._lengths: dict[str, Any] = {}
-        self._cache: OrderedDict = OrderedDict()
-        self._cached = 0
-        self._lock = threading.Lock()
-
-    # -- per-field and per-term arrays
-
-    def lengths(self, searcher, field: str):
-        """Field lengths of every document, read once (under the lock: the
-        reader's files are read through its own position)."""
-        found = self._lengths.get(field)
-        if found is not None:
-            return found
-        with self._lock:
-            return self._read_lengths(searcher, field)
-
-    def _read_lengths(self, searcher, field: str):
-        found = self._lengths.get(field)
-        if found is None:
-            found = np.ones(self.size, dtype=np.int64)  # Whoosh's default length: 1
-            for leaf, offset in searcher.reader().leaf_readers():
-                lengths = codec.field_lengths(leaf, field)
-                if lengths is not None:
-                    found[offset : offset + len(lengths)] = lengths
-            self._lengths[field] = found
-        return found
-
-    def postings(self, searcher, field: str, text: str) -> _Postings | None:
-        key = (field, text)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
-        found = self._read(searcher, field, text)
-        with self._lock:
-            self._cache[key] = found
-            self._cached += found.size if found else 1
-            while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
-                self._cached -= old.size if old else 1
-        return found
-
-    def _read(self, searcher, field: str, text: str) -> _Postings | None:
-        if field not in self.schema:
-            return None
-        fieldobj = self.schema[field]
-        try:
-            btext = fieldobj.to_bytes(text)
-        except ValueError:
-            return None
-        reader = searcher.reader()
-        if (field, btext) not in reader:
-            return None
-        positional = fieldobj.format.supports("positions")
-        id_parts, weight_parts, values = [], [], []
-        # The calling thread's own reader: a reader's files keep one read
-        # position, so two threads reading through one reader corrupt each other.
-        for leaf, offset in reader.leaf_readers():
-            if (field, btext) not in leaf:
-                continue
-            for ids, tf, vals in codec.posting_blocks(leaf, field, btext, positional):
-                id_parts.append(ids + offset)
-                weight_parts.append(tf)
-                if vals is not None:
-                    values.extend(vals)
-        docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
-        tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
-        if self.has_deletions and len(docs):
-            keep = self.live[docs]
-            if not keep.all():
-                docs, tf = docs[keep], tf[keep]
-                values = [v for v, k in zip(values, keep.tolist(), strict=True) if k] if positional else values
-        # BM25F exactly as whoosh.scoring.bm25, from the top-level statistics.
-        idf = searcher.idf(field, btext)
-        avgfl = searcher.avg_field_length(field) or 1
-        B = self.field_B.get(field, self.B)
-        K1 = self.K1
-        fl = self.lengths(searcher, field)[docs]
-        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        decode = codec.position_decoder(fieldobj.format) if positional else None
-        return _Postings(docs, scores, values if positional else None, decode, field, text)
-
-
-def _tree_sum(parts: list):
-    """Sum like Whoosh's binary tree of intersection matchers (halves, left first)."""
-    if len(parts) == 1:
-        return parts[0]
-    half = len(parts) // 2
-    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
-
-
-def _phrase_at(lists: list[list[int]], slop: int) -> bool:
-    """Whoosh's SpanNear2 (ordered, mindist 1) on one document's positions."""
-    if slop == 1:
-        found = set(lists[0])
-        for shift, positions in enumerate(lists[1:], start=1):
-            found &= {p - shift for p in positions}
-            if not found:
-                return False
-        return bool(found)
-    if len(lists) == 2:
-        b = lists[1]
-        for a in lists[0]:
-            j = bisect_left(b, a + 1)
-            if j < len(b) and b[j] - a <= slop:
-                return True
-        return False
-    aspans = [(p, p) for p in lists[0]]
-    for positions in lists[1:]:
-        if not aspans:
-            return False
-        bspans = [(p, p) for p in positions]
-        starts = [s for s, _ in bspans]
-        spans = set()
-        for a_start, a_end in aspans:
-            j = bisect_left(starts, a_start)
-            while j < len(bspans):
-                b_start, b_end = bspans[j]
-                j += 1
-                if b_end < a_start - slop or a_start > b_start:
-                    continue
-                if b_start > a_end + slop:
-                    break
-                if (b_start <= a_start <= b_end) or (b_start <= a_end <= b_end):
-                    dist = 0
-                elif a_end < b_start:
-                    dist = b_start - a_end
-                else:
-                    dist = a_start - b_end
-                if 1 <= dist <= slop:
-                    spans.add((min(a_start, b_start), max(a_end, b_end)))
-        aspans = sorted(spans)
-    return bool(aspans)
+from searchapp.engine.arrays import Engine, Postings
+from searchapp.engine.phrases import phrase_at
+from searchapp.engine.scored import (
+    EMPTY_DOCS,
+    EMPTY_SCORES,
+    Scored,
+    intersection,
+    present_in,
+    restrict,
+    scores_at,
+    top_k,
+    tree_sum,
+    union,
+)
 
 
 class Evaluation:
@@ -221,17 +43,17 @@ class Evaluation:
         # The matching set and the ranking share the query's clauses: each is
         # evaluated (a phrase verified) once per search. Keyed by identity; the
         # query is kept so its id stays its own.
-        self._done: dict[int, tuple[Any, _Scored]] = {}
+        self._done: dict[int, tuple[Any, Scored]] = {}
         # Phrases verified everywhere, by what they ask for rather than by
         # identity: a query naming one thing many times verifies it once.
-        self._phrases: dict[tuple[str, tuple[str, ...], int], _Scored] = {}
+        self._phrases: dict[tuple[str, tuple[str, ...], int], Scored] = {}
         # Restricted evaluations, by query (whoosh queries compare by value)
         # and the identity of the array they are restricted to, kept alive here.
-        self._restricted: dict[tuple[Any, int], tuple[Any, _Scored]] = {}
+        self._restricted: dict[tuple[Any, int], tuple[Any, Scored]] = {}
         # Phrases with slop whose proximity top() checked: query id -> (query, docnum -> verified).
         self.proximity: dict[int, tuple[Any, dict[int, bool]]] = {}
 
-    def term(self, field: str, text: str) -> _Postings | None:
+    def term(self, field: str, text: str) -> Postings | None:
         return self.engine.postings(self.searcher, field, text)
 
     def docs_of(self, field: str, text: str):
@@ -239,19 +61,19 @@ class Evaluation:
         p = self.term(field, text)
         return p.docs if p is not None else EMPTY_DOCS
 
-    def evaluate(self, query) -> _Scored:
+    def evaluate(self, query) -> Scored:
         """Every matching document with its score (phrases checked exactly)."""
         done = self._done.get(id(query))
         if done is None:
             done = self._done[id(query)] = (query, self._evaluate(query))
         return done[1]
 
-    def among(self, query, docs) -> _Scored:
+    def among(self, query, docs) -> Scored:
         """``query`` evaluated where only ``docs`` (sorted) matter: a phrase's
         positions are read for those documents alone."""
         return self._within(query, docs)
 
-    def _within(self, query, within) -> _Scored:
+    def _within(self, query, within) -> Scored:
         """``query``'s matches, only those among ``within`` (sorted; ``None``: everywhere).
 
         Not cached unless ``within`` is ``None``: the point is to do less work
@@ -261,44 +83,44 @@ class Evaluation:
             return self.evaluate(query)
         done = self._done.get(id(query))
         if done is not None:
-            return _restrict(done[1], within)
+            return restrict(done[1], within)
         key = (query, id(within))
         found = self._restricted.get(key)
         if found is None:
             found = self._restricted[key] = (within, self._within_once(query, within))
         return found[1]
 
-    def _within_once(self, query, within) -> _Scored:
+    def _within_once(self, query, within) -> Scored:
         if isinstance(query, wq.Phrase):
             return self._phrase(query, within)
         if isinstance(query, wq.And):
             return self._and(query, within)
         if isinstance(query, wq.Or):
-            result = _union([self._within(q, within) for q in query.subqueries])
+            result = union([self._within(q, within) for q in query.subqueries])
             if query.boost != 1.0:
                 result.scores = result.scores * query.boost
             return result
-        return _restrict(self.evaluate(query), within)
+        return restrict(self.evaluate(query), within)
 
-    def _evaluate(self, query) -> _Scored:
+    def _evaluate(self, query) -> Scored:
         if isinstance(query, wq.Term):
             p = self.term(query.fieldname, query.text)
             if p is None:
-                return _Scored(EMPTY_DOCS, EMPTY_SCORES)
-            return _Scored(p.docs, p.scores * query.boost if query.boost != 1.0 else p.scores)
+                return Scored(EMPTY_DOCS, EMPTY_SCORES)
+            return Scored(p.docs, p.scores * query.boost if query.boost != 1.0 else p.scores)
         if isinstance(query, wq.Phrase):
             return self._phrase(query)
         if isinstance(query, wq.And):
             return self._and(query)
         if isinstance(query, wq.Or):
             subs = [self.evaluate(q) for q in query.subqueries]
-            result = _union(subs)
+            result = union(subs)
             if query.boost != 1.0:
                 result.scores = result.scores * query.boost
             return result
         raise TypeError(type(query).__name__)
 
-    def _and(self, query, within=None) -> _Scored:
+    def _and(self, query, within=None) -> Scored:
         """Every subquery, cheapest first, each of the others only where all before it matched.
 
         Terms are whole posting lists; then the alternatives of a concept
@@ -312,7 +134,7 @@ class Evaluation:
             (q for q in query.subqueries if isinstance(q, wq.Term)), key=lambda q: len(self.evaluate(q).docs)
         )
         subs = [self._within(q, within) for q in terms]
-        current = _intersection(subs).docs if subs else within
+        current = intersection(subs).docs if subs else within
         later = [q for q in query.subqueries if not isinstance(q, (wq.Term, wq.Phrase))]
         later += [q for q in query.subqueries if isinstance(q, wq.Phrase)]
         # Before any position is read, keep only the documents that hold every
@@ -324,10 +146,10 @@ class Evaluation:
             if current is None or not len(current):
                 break
             current = self._still_holding(q, current)
-        seen: dict[Any, _Scored] = {}
+        seen: dict[Any, Scored] = {}
         for q in later:
             if current is not None and not len(current):
-                subs.append(_Scored(EMPTY_DOCS, EMPTY_SCORES))
+                subs.append(Scored(EMPTY_DOCS, EMPTY_SCORES))
                 break
             if q in seen:
                 # The same concept asked again ("a" "a" "a" ...): it narrows nothing,
@@ -337,7 +159,7 @@ class Evaluation:
             found = seen[q] = self._within(q, current)
             subs.append(found)
             current = found.docs if current is None else np.intersect1d(current, found.docs, assume_unique=True)
-        result = _intersection(subs)
+        result = intersection(subs)
         if query.boost != 1.0:
             result.scores = result.scores * query.boost
         return result
@@ -350,10 +172,10 @@ class Evaluation:
         its parts keeps, and a query of another kind keeps everything.
         """
         if isinstance(query, wq.Term):
-            return _present(docs, self.docs_of(query.fieldname, query.text))
+            return present_in(docs, self.docs_of(query.fieldname, query.text))
         if isinstance(query, wq.Phrase):
             for word in query.words:
-                docs = _present(docs, self.docs_of(query.fieldname, word))
+                docs = present_in(docs, self.docs_of(query.fieldname, word))
             return docs
         if isinstance(query, wq.And):
             for q in query.subqueries:
@@ -364,29 +186,29 @@ class Evaluation:
             return np.unique(np.concatenate(kept)) if kept else docs
         return docs
 
-    def _phrase(self, query, within=None) -> _Scored:
+    def _phrase(self, query, within=None) -> Scored:
         """A phrase, its positions checked exactly; only among ``within`` when given."""
         key = (query.fieldname, tuple(query.words), query.slop)
         done = self._phrases.get(key)
         if done is None and within is None:
             done = self._phrases[key] = self._verified_phrase(query, None)
         if done is not None:
-            found = done if within is None else _restrict(done, within)
-            return _Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
+            found = done if within is None else restrict(done, within)
+            return Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
         found = self._verified_phrase(query, within)
-        return _Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
+        return Scored(found.docs, found.scores * query.boost) if query.boost != 1.0 else found
 
-    def _verified_phrase(self, query, within) -> _Scored:
+    def _verified_phrase(self, query, within) -> Scored:
         """The phrase's documents (among ``within``) with their scores, boost not applied."""
         docs, parts, plist = self._phrase_candidates(query)
         if within is not None and len(docs):
             inside = np.isin(docs, within, assume_unique=True)
             docs, parts = docs[inside], [p[inside] for p in parts]
         if not len(docs):
-            return _Scored(EMPTY_DOCS, EMPTY_SCORES)
+            return Scored(EMPTY_DOCS, EMPTY_SCORES)
         keep = self._verify(plist, docs, query.slop)
         docs = docs[keep]
-        return _Scored(docs, _tree_sum([s[keep] for s in parts]))
+        return Scored(docs, tree_sum([s[keep] for s in parts]))
 
     def _phrase_candidates(self, query):
         """Docs holding every word of a phrase, each word's scores there, postings."""
@@ -399,14 +221,14 @@ class Evaluation:
         parts = [p.scores[np.searchsorted(p.docs, docs)] for p in plist]
         return docs, parts, plist
 
-    def _verify(self, plist: list[_Postings], docs, slop: int):
+    def _verify(self, plist: list[Postings], docs, slop: int):
         """Boolean mask: which of ``docs`` have the words within ``slop``, in order."""
         if len(plist) == 1:
             return np.ones(len(docs), dtype=bool)
         where = [np.searchsorted(p.docs, docs).tolist() for p in plist]
         out = np.zeros(len(docs), dtype=bool)
         for i in range(len(docs)):
-            out[i] = _phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
+            out[i] = phrase_at([p.positions(w[i]) for p, w in zip(plist, where, strict=True)], slop)
         return out
 
     def top(self, query, allowed, keep, k: int) -> list[tuple[int, float]]:
@@ -423,7 +245,7 @@ class Evaluation:
             if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
                 lazy.append(q)
             else:
-                base += _lookup(self.among(q, allowed), allowed)[0]
+                base += scores_at(self.among(q, allowed), allowed)[0]
         exact = base
         if lazy:
             upper = base.copy()
@@ -434,7 +256,7 @@ class Evaluation:
                 docs, parts, plist = self._phrase_candidates(q)
                 inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
                 docs = docs[inside]
-                bonus = _tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
+                bonus = tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
                 if q.boost != 1.0:
                     bonus = bonus * q.boost
                 where = np.searchsorted(allowed, docs)
@@ -445,7 +267,7 @@ class Evaluation:
                 checks.append((q, where, bonus, plist, {}))
             while True:
                 current = np.where(pending, upper, exact)
-                best = _top(allowed, current, k)
+                best = top_k(allowed, current, k)
                 todo = best[pending[best]]
                 if not len(todo):
                     break
@@ -456,14 +278,14 @@ class Evaluation:
                     for i, j in zip(todo[hit].tolist(), pos[hit].tolist(), strict=True):
                         doc = int(allowed[i])
                         lists = [p.positions(int(np.searchsorted(p.docs, doc))) for p in plist]
-                        verified[doc] = _phrase_at(lists, q.slop)
+                        verified[doc] = phrase_at(lists, q.slop)
                         if verified[doc]:
                             exact[i] += bonus[j]
                 pending[todo] = False
             self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
-            best = _top(allowed, exact, k)
+            best = top_k(allowed, exact, k)
         else:
-            best = _top(allowed, exact, k)
+            best = top_k(allowed, exact, k)
         if isinstance(query, wq.Or) and query.boost != 1.0:
             exact = exact * query.boost
         return [(int(allowed[i]), float(exact[i])) for i in best]
@@ -484,7 +306,7 @@ class Evaluation:
                 verified = proximity[id(q)][1]
                 hits = [bool(verified.get(d)) for d in docs]
             else:
-                hits = _lookup(self.among(q, np.unique(array)), array)[1].tolist()
+                hits = scores_at(self.among(q, np.unique(array)), array)[1].tolist()
             terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
             for terms_of_doc, hit in zip(out, hits, strict=True):
                 if hit:
@@ -492,67 +314,3 @@ class Evaluation:
 
         walk(query)
         return out
-
-
-def _present(docs, postings_docs):
-    """The sorted ``docs`` that are also in the sorted ``postings_docs``."""
-    if not len(docs) or not len(postings_docs):
-        return docs[:0]
-    at = np.searchsorted(postings_docs, docs)
-    at[at == len(postings_docs)] = 0
-    return docs[postings_docs[at] == docs]
-
-
-def _intersection(subs: list[_Scored]) -> _Scored:
-    """Documents in every one of ``subs`` (rarest first), scores summed."""
-    docs = subs[0].docs
-    for s in subs[1:]:
-        if not len(docs):
-            break
-        docs = np.intersect1d(docs, s.docs, assume_unique=True)
-    scores = np.zeros(len(docs), dtype=np.float64)
-    for s in subs:
-        if len(docs):
-            scores += s.scores[np.searchsorted(s.docs, docs)]
-    return _Scored(docs, scores)
-
-
-def _restrict(result: _Scored, within) -> _Scored:
-    """The part of ``result`` among ``within`` (sorted docnums)."""
-    if not len(result.docs) or not len(within):
-        return _Scored(EMPTY_DOCS, EMPTY_SCORES)
-    inside = np.isin(result.docs, within, assume_unique=True)
-    return _Scored(result.docs[inside], result.scores[inside])
-
-
-def _union(subs: list[_Scored]) -> _Scored:
-    subs = [s for s in subs if len(s.docs)]
-    if not subs:
-        return _Scored(EMPTY_DOCS, EMPTY_SCORES)
-    if len(subs) == 1:
-        return _Scored(subs[0].docs, subs[0].scores)
-    docs = np.unique(np.concatenate([s.docs for s in subs]))
-    scores = np.zeros(len(docs), dtype=np.float64)
-    for s in subs:
-        scores[np.searchsorted(docs, s.docs)] += s.scores
-    return _Scored(docs, scores)
-
-
-def _lookup(result: _Scored, docs):
-    """Scores of ``result`` at ``docs`` (0 where it does not match), and the match mask."""
-    if not len(result.docs):
-        return np.zeros(len(docs), dtype=np.float64), np.zeros(len(docs), dtype=bool)
-    pos = np.searchsorted(result.docs, docs)
-    pos[pos >= len(result.docs)] = 0
-    hit = result.docs[pos] == docs
-    return np.where(hit, result.scores[pos], 0.0), hit
-
-
-def _top(docs, scores, k: int):
-    """Indices of the ``k`` best (score descending, docnum ascending)."""
-    if len(docs) > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        sel = np.flatnonzero(scores >= scores[part].min())
-    else:
-        sel = np.arange(len(docs))
-    return sel[np.lexsort((docs[sel], -scores[sel]))][:k]

@@ -6,7 +6,7 @@ import threading
 
 from whoosh import searching as whoosh_searching
 
-from searchapp.engine.postings import Engine
+from searchapp.engine.arrays import Engine
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store

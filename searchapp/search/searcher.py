@@ -21,7 +21,8 @@ from whoosh import scoring
 
 from searchapp.config import Config
 from searchapp.corpus import metadata
-from searchapp.engine.postings import EMPTY_DOCS, Evaluation
+from searchapp.engine.postings import Evaluation
+from searchapp.engine.scored import EMPTY_DOCS
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing, QueryError
 from searchapp.index import store
