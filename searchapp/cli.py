@@ -291,7 +291,7 @@ def stats(obj: _Context, as_json: bool) -> None:
 @click.pass_obj
 def check(obj: _Context) -> None:
     """Validate the corpus folder without indexing; exit 1 on any problem."""
-    from searchapp.index.reindex import check_corpus
+    from searchapp.index.changes import check_corpus
 
     config = obj.config
     if not config.corpus_path.is_dir():
