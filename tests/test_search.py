@@ -268,7 +268,7 @@ def test_vectorised_ranking_scores_like_whoosh(sample_config, query):
     """The numpy evaluation gives Whoosh's own result set, scores and order (unlimited search)."""
     searcher = Searcher(sample_config)
     result = searcher.search(query, per_page=5, group=False)
-    gen, whoosh_searcher = searcher._open()
+    gen, whoosh_searcher = searcher._live.open()
     plan = searcher._plan(gen, whoosh_searcher, query, exact=False)
     built = plan.built
     if built.query is None:

@@ -8,8 +8,6 @@ index generation. A reindex is picked up by the next search.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -23,9 +21,7 @@ from searchapp.config import Config
 from searchapp.corpus import metadata
 from searchapp.engine.postings import Evaluation
 from searchapp.engine.scored import EMPTY_DOCS
-from searchapp.engine.whoosh import codec, integrity
-from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.index import store
+from searchapp.errors import QueryError
 from searchapp.search import highlight, spelling
 from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.facets import (
@@ -40,8 +36,9 @@ from searchapp.search.facets import (
     timeline_of,
     year_label,
 )
-from searchapp.search.generation import Generation, Outdated
+from searchapp.search.generation import Generation
 from searchapp.search.interpret import Interpretation, interpret
+from searchapp.search.live import LiveGeneration
 from searchapp.search.params import (
     MAX_PAGE,
     SORT_MESSAGE,
@@ -70,12 +67,6 @@ BUDGET_SECONDS = 1.0
 NEAR_MISS_CONCEPTS = 8
 # Candidates re-scored by query coverage.
 RERANK_DEPTH = 100
-# How often a serving searcher looks for a newer index (one read of CURRENT
-# and a listing of the live folder); in between, requests read no files for it.
-STALE_CHECK_SECONDS = 1.0
-# The interpreter's thread switch interval (seconds) while a new index is opened
-# in the background (see Searcher._open_and_swap).
-OPENING_SWITCH_INTERVAL = 0.0002
 
 
 class _Plan:
@@ -101,109 +92,18 @@ class Searcher:
 
     def __init__(self, config: Config, serving: bool = False) -> None:
         """``serving``: a long-lived server. A newer index is then looked for at
-        most once per :data:`STALE_CHECK_SECONDS`, opened and warmed in the
+        most once per :data:`~searchapp.search.live.STALE_CHECK_SECONDS`, opened and warmed in the
         background while requests are answered from the one open, and swapped
         in when ready. Otherwise every search sees the newest index at once."""
         self.config = config
         self.weighting = scoring.BM25F(B=config.ranking.bm25_b, K1=config.ranking.bm25_k1)
         self.serving = serving
-        self._generation: Generation | None = None
-        self._lock = threading.Lock()
-        self._checked = 0.0  # time.monotonic() of the last look for a newer index
-        self._opening: threading.Thread | None = None
+        self._live = LiveGeneration(config.index_path, self.weighting, serving)
         self._completions = CompletionCache()
-
-    # -- index lifecycle ---------------------------------------------------
-
-    def _current(self) -> Generation:
-        """The open generation, reopened when a reindex has published a new one
-        or when one of its files changed under it."""
-        with self._lock:
-            gen = self._generation
-            if gen is not None and self.serving and gen.snapshot.only_removed():
-                # Unchanged, or a commit merged some segments away: answer from
-                # what is open while the newer generation is opened.
-                return self._newer_in_background(gen)
-            if gen is not None and not gen.snapshot.unchanged():
-                # Dropped first: whatever happens next, no request reads the
-                # old mapping of a file that may have been cut short.
-                self._generation = gen = None
-            if gen is None or self._stale(gen):
-                self._generation = None
-                self._generation = gen = self._open_generation()
-                self._checked = time.monotonic()
-            return gen
-
-    def _newer_in_background(self, gen: Generation) -> Generation:
-        """``gen``, after starting to open a newer generation if one is due (lock held)."""
-        now = time.monotonic()
-        if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
-            return gen
-        self._checked = now
-        if self._stale(gen):
-            self._opening = threading.Thread(target=self._open_and_swap, name="searchapp-open", daemon=True)
-            self._opening.start()
-        return gen
-
-    def _open_and_swap(self) -> None:
-        # The opening is a second of pure Python. With the interpreter's usual
-        # 5 ms switch interval a request thread that lets go of the lock (numpy,
-        # file reads) waits that long to get it back, each time: answers were
-        # ten times slower while a new index was opened. A short interval while
-        # opening gives the requests their turn.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(OPENING_SWITCH_INTERVAL)
-        try:
-            gen = self._open_generation()
-            gen.warm(self.weighting)
-        except Exception:  # noqa: BLE001 - any failure is raised again by the next request
-            gen = None  # the next request opens it in the foreground and answers with the error
-        finally:
-            sys.setswitchinterval(interval)
-        with self._lock:
-            self._generation = gen
-            self._opening = None
-            self._checked = time.monotonic()
-
-    def _open_generation(self) -> Generation:
-        for _ in range(codec.OPEN_ATTEMPTS):
-            try:
-                return Generation(self.config.index_path)
-            except Outdated:
-                continue  # a commit removed the files just listed: read the new ones
-            except integrity.UNREADABLE as exc:
-                # Files that passed the checks and still cannot be read
-                # (overwritten inside: Whoosh keeps no checksums).
-                where = store.live_generation(self.config.index_path) or self.config.index_path
-                raise IndexDamaged(str(where), f"cannot be read ({exc.__class__.__name__})") from exc
-        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
-
-    def _stale(self, gen: Generation) -> bool:
-        folder = store.live_generation(self.config.index_path)
-        if folder is None:
-            raise IndexMissing(f"No index in {self.config.index_path}. Run `searchapp reindex` first.")
-        if folder != gen.folder:
-            return True
-        try:
-            return gen.ix.latest_generation() != gen.commit
-        except OSError as exc:
-            raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
-
-    def _open(self) -> tuple[Generation, Any]:
-        """The live generation and this thread's Whoosh searcher on it."""
-        for _ in range(codec.OPEN_ATTEMPTS):
-            gen = self._current()
-            try:
-                return gen, gen.searcher(self.weighting)
-            except Outdated:
-                with self._lock:
-                    if self._generation is gen:
-                        self._generation = None
-        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
     def doc_count(self) -> int:
         """Number of articles in the index."""
-        return self._current().doc_count
+        return self._live.current().doc_count
 
     # -- search ------------------------------------------------------------
 
@@ -254,7 +154,7 @@ class Searcher:
         page = positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
         plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
         exact = plan.interpretation.exact
@@ -329,7 +229,7 @@ class Searcher:
         """
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
         plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
@@ -344,7 +244,7 @@ class Searcher:
 
     def interpret(self, query: str, exact: bool = False) -> Interpretation:
         """How ``query`` is read: the text as searched and its concepts."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         return self._plan(gen, searcher, query, exact).interpretation
 
     def _resolve(self, gen: Generation, searcher, query: str, exact: bool, wanted):
@@ -613,7 +513,7 @@ class Searcher:
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored article with this id, or ``None``."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         stored = searcher.document(id=article_id)
         if stored is None:
             return None
@@ -626,13 +526,13 @@ class Searcher:
         article = self.article(article_id)
         if article is None:
             return None
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         terms = self._plan(gen, searcher, query, exact).marks
         return article, highlight.highlight(article["title"], terms), highlight.highlight(article["body"], terms)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles most like this one (shared distinctive words)."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return []
@@ -643,7 +543,7 @@ class Searcher:
 
     def stats(self) -> dict[str, Any]:
         """Article counts per facet, for ``searchapp stats``."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         cols = gen.columns
         reader = searcher.reader()
         live = [d for d in reader.all_doc_ids()]
@@ -663,7 +563,7 @@ class Searcher:
     def story_groups(self) -> dict[str, list[str]]:
         """The stories two or more articles of the index tell: story id -> their
         article ids, in index order (what a hit's ``similar`` is drawn from)."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         live = set(searcher.reader().all_doc_ids())
         groups = {}
         for story, members in gen.columns.members.items():
@@ -677,7 +577,7 @@ class Searcher:
 
         :param background: only start building it in a thread (``None`` is returned).
         """
-        gen = self._current()
+        gen = self._live.current()
 
         def build() -> Completions:
             reader = gen.ix.reader()
@@ -694,8 +594,7 @@ class Searcher:
 
     def close(self) -> None:
         """Release the index files."""
-        with self._lock:
-            self._generation = None
+        self._live.close()
 
 
 def _holds(docs, docnum: int) -> bool:
