@@ -12,7 +12,7 @@ from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
-from searchapp.search.facets import Columns
+from searchapp.search.columns import Columns
 
 
 class Outdated(Exception):
