@@ -4,9 +4,12 @@ and the same as arrays for filters and counts without a Python loop."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from searchapp.search.facets import COLUMN_FACETS, Facet
 
 
 class Columns:
@@ -15,10 +18,8 @@ class Columns:
     def __init__(self, reader) -> None:
         size = reader.doc_count_all()
         self.dates = _column(reader, "datenum", size, 0, int)
-        self.partners = _column(reader, "partner", size, (), _split)
-        self.mentioned = _column(reader, "mentioned", size, (), _split)
-        self.topics = _column(reader, "topic", size, (), _split)
-        self.sources = _column(reader, "source", size, None, lambda v: _text(v) or None)
+        # Each facet's values of each document (a tuple), from the index field of its name.
+        self.values = {f.name: _column(reader, f.name, size, (), _reads(f)) for f in COLUMN_FACETS}
         self.stories = _column(reader, "story", size, None, _text)
         self.members: dict[str, list[int]] = {}
         for docnum, story in enumerate(self.stories):
@@ -29,17 +30,8 @@ class Columns:
         # The same as arrays, for filters and facet counts without a Python loop.
         self.size = size
         self.date_array = np.asarray(self.dates, dtype=np.int64)
-        self.partner_entries = Entries(self.partners)
-        self.mentioned_entries = Entries(self.mentioned)
-        self.topic_entries = Entries(self.topics)
-        self.source_entries = Entries([(v,) if v else () for v in self.sources])
         # The facets counted from a column of values (the year is read from the date).
-        self.entries = {
-            "partner": self.partner_entries,
-            "mentioned": self.mentioned_entries,
-            "topic": self.topic_entries,
-            "source": self.source_entries,
-        }
+        self.entries = {name: Entries(column) for name, column in self.values.items()}
 
 
 class Entries:
@@ -101,3 +93,17 @@ def _split(value) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(v for v in _text(value).split(",") if v)
+
+
+def _one(value) -> tuple[str, ...]:
+    text = _text(value)
+    return (text,) if text else ()
+
+
+def _reads(facet: Facet) -> Callable[[Any], tuple[str, ...]]:
+    """How a stored value of the facet's column reads as the document's values."""
+    if facet.column == "list":
+        return _split
+    if facet.column == "value":
+        return _one
+    raise ValueError(f"facet {facet.name!r} has no column kind {facet.column!r}")

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 
 from searchapp.search.columns import Columns
-from searchapp.search.facets import FACET_FILTERS, REGISTRY, UNDATED, UNDATED_LABEL, year_label
+from searchapp.search.facets import REGISTRY, UNDATED, UNDATED_LABEL, YEAR, year_label
 from searchapp.search.filters import Filters, apply_filters
 from searchapp.search.results import FacetValue
 
@@ -29,19 +29,19 @@ def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dic
 
     def chosen(facet: str) -> tuple:
         # An unknown value is named in the notices, not listed as a facet value.
-        return tuple(v for v in getattr(filters, FACET_FILTERS[facet]) if (facet, v) not in unknown)
+        return tuple(v for v in filters.values(facet) if (facet, v) not in unknown)
 
     def pool(facet: str):
-        if not getattr(filters, FACET_FILTERS[facet]):
+        if not filters.values(facet):
             return keep
         others = np.zeros(cols.size, dtype=bool)
         others[apply_filters(cols, matched, filters.without(facet))] = True
         return others
 
-    dates = cols.date_array[pool("year")]
+    dates = cols.date_array[pool(YEAR)]
     years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
     year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
-    chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.years)
+    chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.values(YEAR))
     year_values = facet_values(year, chosen_years, year_label, by_value=True)
     undated = int(np.count_nonzero(dates == 0))
     if undated or UNDATED in chosen_years:
@@ -50,7 +50,7 @@ def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dic
         year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
     return {
         facet.name: year_values
-        if facet.name == "year"
+        if facet.name == YEAR
         else facet_values(cols.entries[facet.name].counts(pool(facet.name)), chosen(facet.name), facet.label)
         for facet in REGISTRY
     }

@@ -3,13 +3,14 @@ what could not be done as asked, and the documents they keep."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
-from searchapp.corpus import metadata
 from searchapp.search.columns import Columns
-from searchapp.search.facets import FACET_FILTERS
+from searchapp.search.facets import COLUMN_FACETS, FACETS, FILTER_ORDER, YEAR, Facet
 from searchapp.search.params import (
     date_number,
     is_undated,
@@ -19,7 +20,6 @@ from searchapp.search.params import (
     year_number,
 )
 from searchapp.search.querylang import ParsedQuery
-from searchapp.text import fold, nfc
 
 
 @dataclass(frozen=True)
@@ -30,74 +30,65 @@ class Filters:
     A year of 0 stands for the articles without a date.
     """
 
-    partners: tuple[str, ...] = ()
-    mentioned: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
+    # Facet name ("partner", "year"...) -> the values chosen.
+    chosen: Mapping[str, tuple] = field(default_factory=dict)
     date_from: int = 0
     date_to: int = 0
 
+    def values(self, facet: str) -> tuple:
+        """The values chosen for one facet (``partner``, ``year``…)."""
+        return self.chosen.get(facet, ())
+
     @property
     def active(self) -> bool:
-        # Every field is a filter: any value set narrows the results.
-        return any(getattr(self, f.name) for f in fields(self))
+        # Any value set narrows the results.
+        return any(self.chosen.values()) or bool(self.date_from or self.date_to)
 
     def without(self, facet: str) -> Filters:
         """The same filters but the values of one facet (``partner``, ``year``…)."""
-        return replace(self, **{FACET_FILTERS[facet]: ()})  # type: ignore[arg-type]
+        return replace(self, chosen={**self.chosen, facet: ()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a search result gives them: each facet's values under its filter name, then the dates."""
+        out: dict[str, Any] = {facet.attr: self.values(facet.name) for facet in FILTER_ORDER}
+        out["date_from"] = self.date_from
+        out["date_to"] = self.date_to
+        return out
 
 
 def resolve_filters(
-    cols: Columns, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to, mentioned=()
+    cols: Columns, parsed: ParsedQuery, asked: Mapping[str, Sequence], date_from, date_to
 ) -> tuple[Filters, list[dict[str, str]]]:
-    """The filters as canonical values, and notices about what could not be done as asked."""
+    """The filters as canonical values, and notices about what could not be done as asked.
+
+    :param asked: each facet's values by its filter name (``partners``…), as
+        given to the searcher; the query box's ``field:value`` add to them.
+    :raises QueryError: a bad date or year (a bad year typed in the box is ignored).
+    """
     notices: list[dict[str, str]] = []
 
-    def known(facet: str, values, resolve) -> tuple:
+    def known(facet: Facet, values) -> tuple:
+        held = cols.entries[facet.name].codes
         found = []
         for value in dict.fromkeys(v for v in values if v):
-            code = resolve(value)
+            code = facet.resolve(value, held)
             if code is None:
                 # Still applied (nothing holds it), and named, so that the
                 # empty list is explained rather than silent.
-                notices.append(unknown_value(facet, value))
+                notices.append(unknown_value(facet.name, value))
             found.append(code or value)
         return tuple(dict.fromkeys(found))
 
-    def partner(value: str, entries) -> str | None:
-        # A code the index holds counts even when the gazetteer no longer knows it.
-        return metadata.resolve_partner(value) or (value if value in entries.codes else None)
-
-    def topic(value: str) -> str | None:
-        return metadata.resolve_topic(value) or (value if value in cols.topic_entries.codes else None)
-
-    def source(value: str) -> str | None:
-        value = nfc(value)
-        if value in cols.source_entries.codes:
-            return value
-        wanted = fold(value).casefold().strip()
-        return next((s for s in cols.source_entries.codes if fold(s).casefold() == wanted), None)
-
     typed = parsed.filters
     # Typed in the query box: a bad year is ignored, never an error.
-    years = list(years) + [y for y in typed.get("year", []) if is_year(y) or is_undated(y)]
+    years = list(asked.get(FACETS[YEAR].attr, ())) + [y for y in typed.get(YEAR, []) if is_year(y) or is_undated(y)]
     first, last = date_number(date_from, "from"), date_number(date_to, "to")
     if first and last and first > last:
         notices.append(swapped_dates(first, last))
         first, last = last, first
-    filters = Filters(
-        partners=known("partner", [*partners, *typed.get("partner", [])], lambda v: partner(v, cols.partner_entries)),
-        mentioned=known(
-            "mentioned", [*mentioned, *typed.get("mentioned", [])], lambda v: partner(v, cols.mentioned_entries)
-        ),
-        topics=known("topic", [*topics, *typed.get("topic", [])], topic),
-        sources=known("source", [*sources, *typed.get("source", [])], source),
-        years=tuple(dict.fromkeys(0 if is_undated(y) else year_number(y) for y in years if str(y).strip())),
-        date_from=first,
-        date_to=last,
-    )
-    return filters, notices
+    chosen = {f.name: known(f, [*asked.get(f.attr, ()), *typed.get(f.name, [])]) for f in COLUMN_FACETS}
+    chosen[YEAR] = tuple(dict.fromkeys(0 if is_undated(y) else year_number(y) for y in years if str(y).strip()))
+    return Filters(chosen, first, last), notices
 
 
 def apply_filters(cols: Columns, docs, filters: Filters):
@@ -105,21 +96,19 @@ def apply_filters(cols: Columns, docs, filters: Filters):
     if not filters.active or not len(docs):
         return docs
     keep = np.ones(len(docs), dtype=bool)
-    for entries, values in (
-        (cols.partner_entries, filters.partners),
-        (cols.mentioned_entries, filters.mentioned),
-        (cols.topic_entries, filters.topics),
-        (cols.source_entries, filters.sources),
-    ):
+    for facet in COLUMN_FACETS:
+        values = filters.values(facet.name)
         if values:
+            entries = cols.entries[facet.name]
             anyone = np.zeros(len(docs), dtype=bool)
             for value in values:
                 anyone |= entries.mask(value)[docs]
             keep &= anyone
     dates = cols.date_array[docs]
-    if filters.years:
+    years = filters.values(YEAR)
+    if years:
         # Year 0 is the undated bucket: dates of 0 divide to year 0.
-        keep &= np.isin(dates // 10000, np.asarray(filters.years, dtype=np.int64))
+        keep &= np.isin(dates // 10000, np.asarray(years, dtype=np.int64))
     if filters.date_from:
         keep &= dates >= filters.date_from
     if filters.date_to:

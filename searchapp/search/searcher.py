@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from searchapp.errors import QueryError
 from searchapp.search import highlight, spelling
 from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.facetcounts import facet_counts
+from searchapp.search.facets import COLUMN_FACETS
 from searchapp.search.filters import apply_filters, resolve_filters
 from searchapp.search.generation import Generation
 from searchapp.search.hits import article_of, hit_of
@@ -117,7 +117,8 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._live.open()
-        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+        wanted = (asked, date_from, date_to)
         plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
         exact = plan.interpretation.exact
         total = len(allowed)
@@ -157,7 +158,7 @@ class Searcher:
             facets=facets,
             suggestion=suggestion,
             sort=sort,
-            filters=asdict(filters),
+            filters=filters.to_dict(),
             timeline=timeline,
             interpreted=interp.text,
             concepts=interp.labels,
@@ -194,7 +195,8 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._live.open()
-        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+        wanted = (asked, date_from, date_to)
         plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
         keep = np.zeros(gen.columns.size, dtype=bool)
@@ -292,10 +294,10 @@ class Searcher:
             "dated": len(dated),
             "first_date": iso_date(min(dated)) if dated else None,
             "last_date": iso_date(max(dated)) if dated else None,
-            "partners": Counter(p for d in live for p in cols.partners[d]).most_common(),
-            "mentioned": Counter(p for d in live for p in cols.mentioned[d]).most_common(),
-            "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
-            "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
+            **{
+                facet.attr: Counter(v for d in live for v in cols.values[facet.name][d]).most_common()
+                for facet in COLUMN_FACETS
+            },
         }
 
     def story_groups(self) -> dict[str, list[str]]:
