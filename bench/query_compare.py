@@ -159,9 +159,9 @@ def main() -> int:
     p.add_argument("--no-cache", action="store_true", help="keep no posting lists between searches")
     args = parser.parse_args()
     if getattr(args, "no_cache", False):
-        import searchapp.search.searcher as search_module
+        from searchapp.engine import arrays
 
-        search_module.POSTINGS_CACHE = 0
+        arrays.POSTINGS_CACHE = 0
     if args.what == "dump":
         dump(args.folder, args.out)
     elif args.what == "diff":

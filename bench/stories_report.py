@@ -30,22 +30,17 @@ def main() -> int:
         return 0
     config = evaluate.prepare_index()
     searcher = Searcher(config)
-    gen = searcher._current()
-    cols = gen.columns
-    reader = gen.ix.reader()
-    live = set(reader.all_doc_ids())
-    groups = {s: [d for d in m if d in live] for s, m in cols.members.items()}
-    groups = {s: m for s, m in groups.items() if len(m) > 1}
+    groups = searcher.story_groups()
     sizes = Counter(len(m) for m in groups.values())
     grouped = sum(len(m) for m in groups.values())
-    print(f"articles: {len(live):,}; stories with 2+ articles: {len(groups):,} holding {grouped:,} articles")
+    print(f"articles: {searcher.doc_count():,}; stories with 2+ articles: {len(groups):,} holding {grouped:,} articles")
     print("group sizes: " + ", ".join(f"{size}: {count}" for size, count in sorted(sizes.items())))
     rng = random.Random(7)
     for story in rng.sample(sorted(groups), min(args.sample, len(groups))):
         print("\n--")
-        for docnum in groups[story]:
-            stored = reader.stored_fields(docnum)
-            print(f"  [{stored['id']}] {stored['title'][:90]}")
+        for article_id in groups[story]:
+            article = searcher.article(article_id) or {}
+            print(f"  [{article_id}] {article.get('title', '')[:90]}")
     return 0
 
 

@@ -8,7 +8,8 @@ import time
 from conftest import build_index
 
 from searchapp.index.reindex import reindex
-from searchapp.search.searcher import STALE_CHECK_SECONDS, Searcher
+from searchapp.search.live import STALE_CHECK_SECONDS
+from searchapp.search.searcher import Searcher
 
 
 def _write(corpus, key, title):
@@ -27,17 +28,17 @@ def test_new_index_is_swapped_in_warm_while_the_old_one_answers(tmp_path):
     config = build_index(tmp_path, corpus)
     searcher = Searcher(config, serving=True)
     assert _ids(searcher, "Nhật Bản") == {"a"}
-    first = searcher._generation
+    first = searcher._live.opened
 
     _write(corpus, "b", "Nhật Bản và Hàn Quốc")
     reindex(config)
     # Within the check interval the open generation answers; after it, a
     # newer one is being opened while requests are still answered.
     deadline = time.monotonic() + 30
-    while searcher._generation is first and time.monotonic() < deadline:
+    while searcher._live.opened is first and time.monotonic() < deadline:
         assert _ids(searcher, "Nhật Bản") in ({"a"}, {"a", "b"})
         time.sleep(STALE_CHECK_SECONDS / 4)
-    swapped = searcher._generation
+    swapped = searcher._live.opened
     assert swapped is not None and swapped is not first
     assert swapped._restorer is not None and swapped.engine is not None  # warmed before the swap
     assert _ids(searcher, "Nhật Bản") == {"a", "b"}

@@ -27,8 +27,9 @@ SEARCHAPP = [sys.executable, "-m", "searchapp"]
 PARALLEL = [
     sys.executable,
     "-c",
+    "import searchapp.index.parallel as p\n"
     "import searchapp.index.reindex as i\n"
-    "i._SPLIT_MIN, i._PART_CHUNK, i._POLL_SECONDS = 10, 4, 0.01\n"
+    "i._SPLIT_MIN, p._PART_CHUNK, p._POLL_SECONDS = 10, 4, 0.01\n"
     "from searchapp.cli import main\n"
     "main()\n",
 ]

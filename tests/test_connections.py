@@ -19,7 +19,7 @@ import time
 import pytest
 from waitress.adjustments import Adjustments
 
-from searchapp.cli import server_settings
+from searchapp.cli.serving import server_settings
 from searchapp.config import load_config
 
 START_LIMIT = 60

@@ -20,6 +20,7 @@ from searchapp.analysis.tokenizers import fold_analyzer, syllable_analyzer, word
 from searchapp.engine import postings as evaluation
 from searchapp.errors import QueryError
 from searchapp.search import accents as restore
+from searchapp.search import nearmisses
 from searchapp.search import searcher as search_module
 from searchapp.search import spelling as suggest
 from searchapp.search.querylang import FIELD_ALIASES, MAX_ALTERNATIVES, MAX_ITEMS, MAX_QUERY_CHARS, parse_query
@@ -494,7 +495,7 @@ def test_past_the_time_budget_the_extras_are_skipped_and_named(client, monkeypat
 def test_near_misses_only_for_a_few_concepts(searcher, monkeypatch):
     query = "Biển Đông zzqqxx"
     assert searcher.search(query).partial
-    monkeypatch.setattr(search_module, "NEAR_MISS_CONCEPTS", 1)
+    monkeypatch.setattr(nearmisses, "NEAR_MISS_CONCEPTS", 1)
     assert searcher.search(query).partial == []
 
 

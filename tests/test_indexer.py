@@ -169,6 +169,7 @@ def test_parallel_full_rebuild_builds_the_same_index(tmp_path, monkeypatch, spli
     """Segment writers side by side (and the pipelined writer) index exactly what one process does."""
     import dataclasses
 
+    from searchapp.index import prepare
     from searchapp.index import reindex as indexer
 
     corpus = tmp_path / "corpus"
@@ -183,10 +184,10 @@ def test_parallel_full_rebuild_builds_the_same_index(tmp_path, monkeypatch, spli
     (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
     config = build_index(tmp_path, corpus)
     config = dataclasses.replace(config, index_workers=1)
-    monkeypatch.setattr(indexer, "_PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN", 10**9)
     reindex(config, full=True)
     serial = _content(config)
-    monkeypatch.setattr(indexer, "_PARALLEL_MIN", 8)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN", 8)
     monkeypatch.setattr(indexer, "_SPLIT_MIN", 20 if split else 10**9)
     reindex(dataclasses.replace(config, index_workers=2), full=True)
     parallel = _content(config)

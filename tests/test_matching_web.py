@@ -93,7 +93,7 @@ def test_either_tone_placement_completes_the_same(tmp_path):
         record = {"id": f"a{i}", "title": f"Hòa bình và hợp tác {i}", "body": body}
         (corpus / f"a{i}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     searcher = Searcher(build_index(tmp_path, corpus))
-    gen, whoosh_searcher = searcher._open()
+    gen, whoosh_searcher = searcher._live.open()
     table = Completions.from_reader(whoosh_searcher.reader())
     new_style = [s.text for s in table.complete("hoà b")]
     old_style = [s.text for s in table.complete("hòa b")]

@@ -7,18 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.formats import Positions
 
-from searchapp.engine import postings
+from searchapp.engine import arrays, phrases
 from searchapp.engine.whoosh import codec
 
 # Positions of one posting: distinct, sorted, some past one byte and two bytes.
 _POSITIONS = st.lists(st.integers(0, 70_000), min_size=1, max_size=40, unique=True).map(sorted)
 
 
-def _postings(lists: list[list[int]], encode) -> postings._Postings:
+def _postings(lists: list[list[int]], encode) -> arrays.Postings:
     values = [encode(one) for one in lists]
     docs = np.arange(len(lists), dtype=np.int64)
     decode = codec.position_decoder(Positions())
-    return postings._Postings(docs, np.ones(len(lists)), values, decode, "syl", "x")
+    return arrays.Postings(docs, np.ones(len(lists)), values, decode, "syl", "x")
 
 
 def _whoosh_encode(poslist: list[int]) -> bytes:
@@ -49,16 +49,16 @@ def test_every_candidate_at_once_matches_the_one_document_check(documents):
     """``documents[d][w]``: positions of word ``w`` in document ``d``; all documents hold every word."""
     words = len(min(documents, key=len))
     documents = [doc[:words] for doc in documents]
-    expected = [postings._phrase_at(doc, 1) for doc in documents]
+    expected = [phrases.phrase_at(doc, 1) for doc in documents]
     where = [np.arange(len(documents)) for _ in range(words)]
     # Positions decoded posting by posting, then for the whole term at once.
     for share in (0, 10**9):
         terms = [_postings([doc[w] for doc in documents], codec.encode_positions) for w in range(words)]
-        saved, postings._DECODE_ALL_SHARE = postings._DECODE_ALL_SHARE, share
+        saved, arrays._DECODE_ALL_SHARE = arrays._DECODE_ALL_SHARE, share
         try:
-            assert postings._consecutive(terms, where, len(documents)).tolist() == expected
+            assert phrases.consecutive(terms, where, len(documents)).tolist() == expected
         finally:
-            postings._DECODE_ALL_SHARE = saved
+            arrays._DECODE_ALL_SHARE = saved
         assert (terms[0].flat is None) == (share == 0)
 
 
@@ -82,7 +82,7 @@ def test_a_term_read_where_it_is_wanted_gives_the_same_postings_there(tmp_path, 
     (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
     searcher = Searcher(build_index(tmp_path, corpus))
     searcher.search("hợp tác")
-    gen, whoosh_searcher = searcher._open()
+    gen, whoosh_searcher = searcher._live.open()
     engine = gen.engine
     decoded = []
     block = codec._block

@@ -238,6 +238,9 @@ def test_same_story_from_two_outlets_shows_once(tmp_path):
     assert result.total == 3
     assert {f.value: f.count for f in result.facets["partner"]} == {"US": 3}
     assert len(searcher.search("Việt Nam Hoa Kỳ", group=False).hits) == 3
+    # The same groups, whole, for a report over the index.
+    [members] = searcher.story_groups().values()
+    assert sorted(members) == ["nhandan", "ttxvn"]
 
 
 def test_snippet_marks_whole_concepts_never_lone_syllables():
@@ -265,7 +268,7 @@ def test_vectorised_ranking_scores_like_whoosh(sample_config, query):
     """The numpy evaluation gives Whoosh's own result set, scores and order (unlimited search)."""
     searcher = Searcher(sample_config)
     result = searcher.search(query, per_page=5, group=False)
-    gen, whoosh_searcher = searcher._open()
+    gen, whoosh_searcher = searcher._live.open()
     plan = searcher._plan(gen, whoosh_searcher, query, exact=False)
     built = plan.built
     if built.query is None:
@@ -294,9 +297,9 @@ def test_concurrent_searches_get_the_single_thread_answers(tmp_path, monkeypatch
     import sys
     import threading
 
-    from searchapp.engine import postings as evaluation
+    from searchapp.engine import arrays
 
-    monkeypatch.setattr(evaluation, "POSTINGS_CACHE", 0)
+    monkeypatch.setattr(arrays, "POSTINGS_CACHE", 0)
 
     rng = random.Random(3)
     words = "hợp tác kinh tế Nhật Bản Hàn Quốc Biển Đông ASEAN đầu tư an ninh quốc phòng du lịch giáo dục".split()

@@ -19,7 +19,8 @@ import waitress
 from click.testing import CliRunner
 from conftest import REPO, SAMPLE_CORPUS, build_index
 
-from searchapp.cli import MAX_REQUEST_BODY, cli
+from searchapp.cli import cli
+from searchapp.cli.serving import MAX_REQUEST_BODY
 
 # -- how serve starts ------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from searchapp.web.app import warm
 def test_warm_opens_the_index_and_builds_the_restorer(sample_config):
     app = create_app(sample_config)
     searcher = app.extensions["searchapp"]
-    assert searcher._generation is None  # nothing is opened by building the app
+    assert searcher._live.opened is None  # nothing is opened by building the app
     warm(app)
-    gen = searcher._generation
+    gen = searcher._live.opened
     assert gen is not None and gen.engine is not None
     assert gen._restorer is not None and gen._restorer.forms
 
@@ -20,4 +20,4 @@ def test_warm_survives_a_missing_index(tmp_path, sample_config):
     config = sample_config.with_paths(index=tmp_path / "none")
     app = create_app(config)
     warm(app)  # error pages, not exceptions
-    assert app.extensions["searchapp"]._generation is None
+    assert app.extensions["searchapp"]._live.opened is None

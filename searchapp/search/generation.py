@@ -6,13 +6,13 @@ import threading
 
 from whoosh import searching as whoosh_searching
 
-from searchapp.engine.postings import Engine
+from searchapp.engine.arrays import Engine
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
-from searchapp.search.facets import Columns
+from searchapp.search.columns import Columns
 
 
 class Outdated(Exception):

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from searchapp.errors import QueryError
-from searchapp.search.facets import UNDATED
+from searchapp.search.facets import FACETS, UNDATED
 
 SORTS = ("relevance", "newest", "oldest")
 # Parameters as an error message names them to a reader.
@@ -92,17 +92,13 @@ def is_undated(value) -> bool:
     return str(value).strip().lower() == UNDATED
 
 
-# How the page names each facet in a notice.
-_FACET_NOUNS = {"partner": "đối tác", "mentioned": "đối tác", "topic": "chủ đề", "source": "nguồn tin"}
-
-
 def unknown_value(facet: str, value: str) -> dict[str, str]:
     """The notice for a filter value nothing in the index has: it is left out, and said so."""
     return {
         "code": "unknown_value",
         "facet": facet,
         "value": value,
-        "message": f"Không có {_FACET_NOUNS[facet]} “{value}”: không bài nào khớp giá trị này.",
+        "message": f"Không có {FACETS[facet].noun} “{value}”: không bài nào khớp giá trị này.",
     }
 
 

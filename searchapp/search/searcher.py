@@ -1,95 +1,48 @@
 """Searching: ranked, filtered, highlighted results with facet counts.
 
-:class:`Searcher` is opened once and shared: each thread gets its own Whoosh
-searcher, and all of them share per-document facet columns loaded once per
-index generation. A reindex is picked up by the next search.
+:class:`Searcher` is the library's public API, opened once and shared: each
+thread gets its own Whoosh searcher, and all of them share per-document facet
+columns loaded once per index generation. A reindex is picked up by the next
+search. A search is read into a plan (:mod:`~searchapp.search.plan`),
+narrowed by its filters (:mod:`~searchapp.search.filters`), put in order
+(:mod:`~searchapp.search.ordering`) and counted by facet
+(:mod:`~searchapp.search.facetcounts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import threading
 import time
 from collections import Counter
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
 from whoosh import scoring
 
 from searchapp.config import Config
-from searchapp.corpus import metadata
-from searchapp.engine.postings import EMPTY_DOCS, Evaluation
-from searchapp.engine.whoosh import codec, integrity
-from searchapp.errors import IndexDamaged, IndexMissing, QueryError
-from searchapp.index import store
+from searchapp.errors import QueryError
 from searchapp.search import highlight, spelling
 from searchapp.search.completion import CompletionCache, Completions
-from searchapp.search.facets import (
-    FACET_FILTERS,
-    REGISTRY,
-    UNDATED,
-    UNDATED_LABEL,
-    Filters,
-    collapse_stories,
-    entry_count,
-    facet_values,
-    timeline_of,
-    year_label,
-)
-from searchapp.search.generation import Generation, Outdated
-from searchapp.search.interpret import Interpretation, interpret
-from searchapp.search.params import (
-    MAX_PAGE,
-    SORT_MESSAGE,
-    SORTS,
-    date_number,
-    is_undated,
-    is_year,
-    iso_date,
-    positive_int,
-    swapped_dates,
-    unknown_value,
-    year_number,
-)
-from searchapp.search.querylang import ParsedQuery
-from searchapp.search.ranking import MatchTerms, QueryBuilder, concept_query, match_terms, matching_query
-from searchapp.search.results import FacetValue, Hit, HitStream, SearchResult
-from searchapp.text import fold, nfc
+from searchapp.search.facetcounts import facet_counts
+from searchapp.search.facets import COLUMN_FACETS
+from searchapp.search.filters import apply_filters, resolve_filters
+from searchapp.search.generation import Generation
+from searchapp.search.hits import article_of, hit_of
+from searchapp.search.interpret import Interpretation
+from searchapp.search.live import LiveGeneration
+from searchapp.search.nearmisses import near_misses
+from searchapp.search.ordering import entry_count, grouped, ordered
+from searchapp.search.params import MAX_PAGE, SORT_MESSAGE, SORTS, iso_date, positive_int
+from searchapp.search.plan import Plan, plan_query
+from searchapp.search.ranking import MatchTerms
+from searchapp.search.results import Hit, HitStream, SearchResult
+from searchapp.search.timeline import timeline_of
 
 # Same-story articles listed under one hit, at most.
 MAX_SIMILAR = 20
 # Seconds of one search after which its extras (near misses, did-you-mean) are
 # left out and named in ``skipped``; the results themselves are always given.
 BUDGET_SECONDS = 1.0
-# Near misses ("every concept but one") only for queries of at most this many
-# concepts: each concept is then evaluated over the whole index on its own.
-NEAR_MISS_CONCEPTS = 8
-# Candidates re-scored by query coverage.
-RERANK_DEPTH = 100
-# How often a serving searcher looks for a newer index (one read of CURRENT
-# and a listing of the live folder); in between, requests read no files for it.
-STALE_CHECK_SECONDS = 1.0
-# The interpreter's thread switch interval (seconds) while a new index is opened
-# in the background (see Searcher._open_and_swap).
-OPENING_SWITCH_INTERVAL = 0.0002
-
-
-class _Plan:
-    """A query read against one generation: what it means and how it is evaluated."""
-
-    def __init__(self, interpretation: Interpretation, built, run: Evaluation, marks: MatchTerms) -> None:
-        self.interpretation = interpretation
-        self.built = built
-        self.run = run
-        self.marks = marks
-        self.concept_queries = [concept_query(c) for c in interpretation.concepts]
-        # The same query objects as the near misses read: each evaluated once.
-        self.matching = matching_query(self.concept_queries)
-        excluded = [concept_query(c) for c in interpretation.excluded]
-        self.excluded = None if not excluded else excluded[0] if len(excluded) == 1 else wq.Or(excluded)
 
 
 class Searcher:
@@ -100,109 +53,19 @@ class Searcher:
 
     def __init__(self, config: Config, serving: bool = False) -> None:
         """``serving``: a long-lived server. A newer index is then looked for at
-        most once per :data:`STALE_CHECK_SECONDS`, opened and warmed in the
-        background while requests are answered from the one open, and swapped
-        in when ready. Otherwise every search sees the newest index at once."""
+        most once per :data:`~searchapp.search.live.STALE_CHECK_SECONDS`,
+        opened and warmed in the background while requests are answered from
+        the one open, and swapped in when ready. Otherwise every search sees
+        the newest index at once."""
         self.config = config
         self.weighting = scoring.BM25F(B=config.ranking.bm25_b, K1=config.ranking.bm25_k1)
         self.serving = serving
-        self._generation: Generation | None = None
-        self._lock = threading.Lock()
-        self._checked = 0.0  # time.monotonic() of the last look for a newer index
-        self._opening: threading.Thread | None = None
+        self._live = LiveGeneration(config.index_path, self.weighting, serving)
         self._completions = CompletionCache()
-
-    # -- index lifecycle ---------------------------------------------------
-
-    def _current(self) -> Generation:
-        """The open generation, reopened when a reindex has published a new one
-        or when one of its files changed under it."""
-        with self._lock:
-            gen = self._generation
-            if gen is not None and self.serving and gen.snapshot.only_removed():
-                # Unchanged, or a commit merged some segments away: answer from
-                # what is open while the newer generation is opened.
-                return self._newer_in_background(gen)
-            if gen is not None and not gen.snapshot.unchanged():
-                # Dropped first: whatever happens next, no request reads the
-                # old mapping of a file that may have been cut short.
-                self._generation = gen = None
-            if gen is None or self._stale(gen):
-                self._generation = None
-                self._generation = gen = self._open_generation()
-                self._checked = time.monotonic()
-            return gen
-
-    def _newer_in_background(self, gen: Generation) -> Generation:
-        """``gen``, after starting to open a newer generation if one is due (lock held)."""
-        now = time.monotonic()
-        if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
-            return gen
-        self._checked = now
-        if self._stale(gen):
-            self._opening = threading.Thread(target=self._open_and_swap, name="searchapp-open", daemon=True)
-            self._opening.start()
-        return gen
-
-    def _open_and_swap(self) -> None:
-        # The opening is a second of pure Python. With the interpreter's usual
-        # 5 ms switch interval a request thread that lets go of the lock (numpy,
-        # file reads) waits that long to get it back, each time: answers were
-        # ten times slower while a new index was opened. A short interval while
-        # opening gives the requests their turn.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(OPENING_SWITCH_INTERVAL)
-        try:
-            gen = self._open_generation()
-            gen.warm(self.weighting)
-        except Exception:  # noqa: BLE001 - any failure is raised again by the next request
-            gen = None  # the next request opens it in the foreground and answers with the error
-        finally:
-            sys.setswitchinterval(interval)
-        with self._lock:
-            self._generation = gen
-            self._opening = None
-            self._checked = time.monotonic()
-
-    def _open_generation(self) -> Generation:
-        for _ in range(codec.OPEN_ATTEMPTS):
-            try:
-                return Generation(self.config.index_path)
-            except Outdated:
-                continue  # a commit removed the files just listed: read the new ones
-            except integrity.UNREADABLE as exc:
-                # Files that passed the checks and still cannot be read
-                # (overwritten inside: Whoosh keeps no checksums).
-                where = store.live_generation(self.config.index_path) or self.config.index_path
-                raise IndexDamaged(str(where), f"cannot be read ({exc.__class__.__name__})") from exc
-        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
-
-    def _stale(self, gen: Generation) -> bool:
-        folder = store.live_generation(self.config.index_path)
-        if folder is None:
-            raise IndexMissing(f"No index in {self.config.index_path}. Run `searchapp reindex` first.")
-        if folder != gen.folder:
-            return True
-        try:
-            return gen.ix.latest_generation() != gen.commit
-        except OSError as exc:
-            raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
-
-    def _open(self) -> tuple[Generation, Any]:
-        """The live generation and this thread's Whoosh searcher on it."""
-        for _ in range(codec.OPEN_ATTEMPTS):
-            gen = self._current()
-            try:
-                return gen, gen.searcher(self.weighting)
-            except Outdated:
-                with self._lock:
-                    if self._generation is gen:
-                        self._generation = None
-        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
 
     def doc_count(self) -> int:
         """Number of articles in the index."""
-        return self._current().doc_count
+        return self._live.current().doc_count
 
     # -- search ------------------------------------------------------------
 
@@ -253,27 +116,30 @@ class Searcher:
         page = positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
-        gen, searcher = self._open()
-        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        gen, searcher = self._live.open()
+        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+        wanted = (asked, date_from, date_to)
         plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
         exact = plan.interpretation.exact
         total = len(allowed)
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
         offset = (page - 1) * per_page
-        groups = self._groups(gen, plan.run, plan.built, allowed, keep, sort, offset + per_page, group)
+        power = self.config.ranking.coverage_power
+        groups = grouped(plan.run, plan.built, gen.columns, allowed, keep, sort, offset + per_page, group, power)
         hits = []
         for docnum, score, others in groups[offset : offset + per_page]:
-            hit = self._hit(searcher, docnum, score, plan.marks, snippets)
+            hit = hit_of(searcher, docnum, score, plan.marks, snippets, self.config.snippet_chars)
             hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
             hits.append(hit)
         partial = []
         if page == 1 and total < per_page:
             if time.perf_counter() < deadline:
-                partial = self._near_misses(gen, searcher, plan, filters, per_page - total, snippets)
+                width = self.config.snippet_chars
+                partial = near_misses(gen.columns, searcher, plan, filters, per_page - total, snippets, width)
             else:
                 skipped.append("partial")
-        facets = self._facets(gen, matched, keep, filters, notices)
+        facets = facet_counts(gen.columns, matched, keep, filters, notices)
         timeline = timeline_of(gen.columns.date_array, allowed)
         interp = plan.interpretation
         suggestion = None
@@ -292,7 +158,7 @@ class Searcher:
             facets=facets,
             suggestion=suggestion,
             sort=sort,
-            filters=asdict(filters),
+            filters=filters.to_dict(),
             timeline=timeline,
             interpreted=interp.text,
             concepts=interp.labels,
@@ -328,22 +194,22 @@ class Searcher:
         """
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
-        gen, searcher = self._open()
-        wanted = (partners, topics, sources, years, date_from, date_to, mentioned)
+        gen, searcher = self._live.open()
+        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+        wanted = (asked, date_from, date_to)
         plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
         want = len(allowed) if limit is None else min(limit, len(allowed))
         keep = np.zeros(gen.columns.size, dtype=bool)
         keep[allowed] = True
-        if sort == "relevance" and plan.built.query is not None:
-            ranked = self._ranked(plan.run, plan.built, allowed, keep, want)
-        else:
-            ranked = self._by_date(gen, allowed, want, newest=sort != "oldest")
-        hits = (self._hit(searcher, docnum, score, plan.marks, snippets) for docnum, score in ranked)
+        power = self.config.ranking.coverage_power
+        found = ordered(plan.run, plan.built, gen.columns, allowed, keep, sort, want, power)
+        width = self.config.snippet_chars
+        hits = (hit_of(searcher, docnum, score, plan.marks, snippets, width) for docnum, score in found)
         return HitStream(len(allowed), plan.interpretation.text, hits)
 
     def interpret(self, query: str, exact: bool = False) -> Interpretation:
         """How ``query`` is read: the text as searched and its concepts."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         return self._plan(gen, searcher, query, exact).interpretation
 
     def _resolve(self, gen: Generation, searcher, query: str, exact: bool, wanted):
@@ -354,99 +220,26 @@ class Searcher:
         wrong reading, and the page says which was searched.
         """
         plan = self._plan(gen, searcher, query, exact)
-        filters, notices = self._filters(gen, plan.interpretation.parsed, *wanted)
-        matched = self._matching(plan)
-        allowed = self._apply_filters(gen, matched, filters)
+        filters, notices = resolve_filters(gen.columns, plan.interpretation.parsed, *wanted)
+        matched = plan.matching_docs()
+        allowed = apply_filters(gen.columns, matched, filters)
         if not len(allowed) and not exact and plan.interpretation.changed:
             typed = self._plan(gen, searcher, query, exact=True)
-            typed_filters, typed_notices = self._filters(gen, typed.interpretation.parsed, *wanted)
-            typed_matched = self._matching(typed)
-            typed_allowed = self._apply_filters(gen, typed_matched, typed_filters)
+            typed_filters, typed_notices = resolve_filters(gen.columns, typed.interpretation.parsed, *wanted)
+            typed_matched = typed.matching_docs()
+            typed_allowed = apply_filters(gen.columns, typed_matched, typed_filters)
             if len(typed_allowed):
                 typed.interpretation.fallback_from = plan.interpretation.text
                 return typed, typed_filters, typed_matched, typed_allowed, typed_notices
         return plan, filters, matched, allowed, notices
 
-    def _plan(self, gen: Generation, searcher, query: str, exact: bool) -> _Plan:
-        reader = searcher.reader()
-        run = Evaluation(gen.engine_for(searcher, self.weighting), searcher)
-        interp = interpret(query, reader, gen.restorer(searcher), exact=exact, docs_of=run.docs_of)
-        built = QueryBuilder(reader, self.config.ranking).build(interp.parsed)
-        return _Plan(interp, built, run, match_terms(interp.concepts))
+    def _plan(self, gen: Generation, searcher, query: str, exact: bool) -> Plan:
+        return plan_query(gen, searcher, query, exact, self.weighting, self.config.ranking)
 
     def _per_page(self, per_page: int | None) -> int:
         if per_page is None:
             return self.config.per_page
         return positive_int(per_page, "per_page", self.config.max_per_page)
-
-    def _filters(
-        self, gen: Generation, parsed: ParsedQuery, partners, topics, sources, years, date_from, date_to, mentioned=()
-    ) -> tuple[Filters, list[dict[str, str]]]:
-        """The filters as canonical values, and notices about what could not be done as asked."""
-        cols = gen.columns
-        notices: list[dict[str, str]] = []
-
-        def known(facet: str, values, resolve) -> tuple:
-            found = []
-            for value in dict.fromkeys(v for v in values if v):
-                code = resolve(value)
-                if code is None:
-                    # Still applied (nothing holds it), and named, so that the
-                    # empty list is explained rather than silent.
-                    notices.append(unknown_value(facet, value))
-                found.append(code or value)
-            return tuple(dict.fromkeys(found))
-
-        def partner(value: str, entries) -> str | None:
-            # A code the index holds counts even when the gazetteer no longer knows it.
-            return metadata.resolve_partner(value) or (value if value in entries.codes else None)
-
-        def topic(value: str) -> str | None:
-            return metadata.resolve_topic(value) or (value if value in cols.topic_entries.codes else None)
-
-        def source(value: str) -> str | None:
-            value = nfc(value)
-            if value in cols.source_entries.codes:
-                return value
-            wanted = fold(value).casefold().strip()
-            return next((s for s in cols.source_entries.codes if fold(s).casefold() == wanted), None)
-
-        typed = parsed.filters
-        # Typed in the query box: a bad year is ignored, never an error.
-        years = list(years) + [y for y in typed.get("year", []) if is_year(y) or is_undated(y)]
-        first, last = date_number(date_from, "from"), date_number(date_to, "to")
-        if first and last and first > last:
-            notices.append(swapped_dates(first, last))
-            first, last = last, first
-        filters = Filters(
-            partners=known(
-                "partner", [*partners, *typed.get("partner", [])], lambda v: partner(v, cols.partner_entries)
-            ),
-            mentioned=known(
-                "mentioned", [*mentioned, *typed.get("mentioned", [])], lambda v: partner(v, cols.mentioned_entries)
-            ),
-            topics=known("topic", [*topics, *typed.get("topic", [])], topic),
-            sources=known("source", [*sources, *typed.get("source", [])], source),
-            years=tuple(dict.fromkeys(0 if is_undated(y) else year_number(y) for y in years if str(y).strip())),
-            date_from=first,
-            date_to=last,
-        )
-        return filters, notices
-
-    def _matching(self, plan: _Plan):
-        """The matching docnums (sorted array)."""
-        interp, run = plan.interpretation, plan.run
-        if not interp.concepts:
-            if interp.parsed.items:
-                return EMPTY_DOCS  # only punctuation was typed: nothing can match
-            docs = np.flatnonzero(run.engine.live).astype(np.int64)
-        else:
-            docs = run.evaluate(plan.matching).docs
-        if plan.excluded is not None:
-            excluded = run.evaluate(plan.excluded).docs
-            if len(excluded):
-                docs = docs[~np.isin(docs, excluded, assume_unique=True)]
-        return docs
 
     def _suggestion(self, gen: Generation, searcher, interp: Interpretation, deadline: float | None = None):
         """A spelling fix that finds articles, or ``None`` (also when ``deadline`` passes first)."""
@@ -454,169 +247,17 @@ class Searcher:
         if text is None or (deadline is not None and time.perf_counter() > deadline):
             return None
         plan = self._plan(gen, searcher, text, exact=False)
-        return text if len(self._matching(plan)) else None
-
-    def _near_misses(self, gen: Generation, searcher, plan: _Plan, filters: Filters, limit: int, snippets: bool):
-        """The best articles that hold every concept but one, each with what it lacks."""
-        concepts = plan.interpretation.concepts
-        if not 2 <= len(concepts) <= NEAR_MISS_CONCEPTS or limit <= 0:
-            return []
-        run = plan.run
-        held = [run.evaluate(q).docs for q in plan.concept_queries]
-        count = np.zeros(gen.columns.size, dtype=np.int64)
-        for docs in held:
-            count[docs] += 1
-        near = np.flatnonzero(count == len(concepts) - 1).astype(np.int64)
-        near = near[run.engine.live[near]]
-        if plan.excluded is not None and len(near):
-            near = near[~np.isin(near, run.evaluate(plan.excluded).docs)]
-        near = self._apply_filters(gen, near, filters)
-        if not len(near):
-            return []
-        keep = np.zeros(gen.columns.size, dtype=bool)
-        keep[near] = True
-        if plan.built.query is not None:
-            ranked = run.top(plan.built.query, near, keep, limit)
-        else:
-            ranked = [(int(d), 0.0) for d in near[:limit]]
-        out = []
-        for docnum, score in ranked:
-            hit = self._hit(searcher, docnum, score, plan.marks, snippets)
-            hit.missing = [c.label for c, docs in zip(concepts, held, strict=True) if not _holds(docs, docnum)]
-            out.append(hit)
-        return out
-
-    def _apply_filters(self, gen: Generation, docs, filters: Filters):
-        """The documents of ``docs`` any value of each facet holds (OR within, AND across)."""
-        if not filters.active or not len(docs):
-            return docs
-        cols = gen.columns
-        keep = np.ones(len(docs), dtype=bool)
-        for entries, values in (
-            (cols.partner_entries, filters.partners),
-            (cols.mentioned_entries, filters.mentioned),
-            (cols.topic_entries, filters.topics),
-            (cols.source_entries, filters.sources),
-        ):
-            if values:
-                anyone = np.zeros(len(docs), dtype=bool)
-                for value in values:
-                    anyone |= entries.mask(value)[docs]
-                keep &= anyone
-        dates = cols.date_array[docs]
-        if filters.years:
-            # Year 0 is the undated bucket: dates of 0 divide to year 0.
-            keep &= np.isin(dates // 10000, np.asarray(filters.years, dtype=np.int64))
-        if filters.date_from:
-            keep &= dates >= filters.date_from
-        if filters.date_to:
-            keep &= (dates != 0) & (dates <= filters.date_to)
-        return docs[keep]
-
-    def _groups(self, gen, run, built, allowed, keep, sort: str, want: int, group: bool):
-        """The first ``want`` results as (docnum, score, same-story docnums)."""
-        pool = want if not group else min(len(allowed), want * 2 + 10)
-        while True:
-            if sort == "relevance" and built.query is not None:
-                ranked = self._ranked(run, built, allowed, keep, pool)
-            else:
-                ranked = self._by_date(gen, allowed, pool, newest=sort != "oldest")
-            if not group:
-                return [(d, score, []) for d, score in ranked]
-            groups = collapse_stories(ranked, gen.columns, keep)
-            if len(groups) >= want or pool >= len(allowed):
-                return groups
-            pool = min(len(allowed), pool * 2)
-
-    def _ranked(self, run, built, allowed, keep, limit: int) -> list[tuple[int, float]]:
-        if not len(allowed) or limit <= 0:
-            return []
-        power = self.config.ranking.coverage_power
-        if power <= 0 or len(built.concepts) < 2:
-            return run.top(built.query, allowed, keep, limit)
-        # Re-score a deeper pool by how many of the query's concepts each
-        # document covers: all of them beats one rare word repeated.
-        pool = max(limit, RERANK_DEPTH)
-        top = run.top(built.query, allowed, keep, pool)
-        matched = run.matched_terms(built.query, [d for d, _ in top])
-        rescored = [(d, score * built.coverage(terms) ** power) for (d, score), terms in zip(top, matched, strict=True)]
-        rescored.sort(key=lambda pair: (-pair[1], pair[0]))
-        return rescored[:limit]
-
-    def _by_date(self, gen: Generation, allowed, limit: int, newest: bool) -> list[tuple[int, float]]:
-        dates = gen.columns.date_array[allowed]
-        if newest:
-            order = np.lexsort((allowed, -dates))
-        else:
-            # Undated articles go last in both orders.
-            order = np.lexsort((allowed, dates, dates == 0))
-        return [(int(d), 0.0) for d in allowed[order[:limit]]]
-
-    def _hit(self, searcher, docnum: int, score: float, terms: MatchTerms, snippets: bool) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        meta = stored.get("meta", {})
-        body = stored.get("body", "")
-        text = highlight.snippet(body, terms, self.config.snippet_chars) if snippets else ""
-        return Hit(
-            id=stored["id"],
-            title=stored.get("title", ""),
-            date=meta.get("date"),
-            source=meta.get("source"),
-            url=meta.get("url"),
-            partners=list(meta.get("partners", [])),
-            topics=list(meta.get("topics", [])),
-            score=round(float(score), 4),
-            snippet=text,
-            mentioned=list(meta.get("mentioned", [])),
-        )
-
-    def _facets(self, gen: Generation, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
-        """Counts of every facet over the whole result set.
-
-        A facet with values chosen is counted without its own filter (the other
-        filters still apply): its values are alternatives, and each count says
-        how many results that value alone gives.
-        """
-        cols = gen.columns
-        unknown = {(n["facet"], n["value"]) for n in notices if n["code"] == "unknown_value"}
-
-        def chosen(facet: str) -> tuple:
-            # An unknown value is named in the notices, not listed as a facet value.
-            return tuple(v for v in getattr(filters, FACET_FILTERS[facet]) if (facet, v) not in unknown)
-
-        def pool(facet: str):
-            if not getattr(filters, FACET_FILTERS[facet]):
-                return keep
-            others = np.zeros(cols.size, dtype=bool)
-            others[self._apply_filters(gen, matched, filters.without(facet))] = True
-            return others
-
-        dates = cols.date_array[pool("year")]
-        years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
-        year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
-        chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.years)
-        year_values = facet_values(year, chosen_years, year_label, by_value=True)
-        undated = int(np.count_nonzero(dates == 0))
-        if undated or UNDATED in chosen_years:
-            # Last, whatever the order of the years: it is not a year.
-            year_values = [v for v in year_values if v.value != UNDATED]
-            year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
-        return {
-            facet.name: year_values
-            if facet.name == "year"
-            else facet_values(cols.entries[facet.name].counts(pool(facet.name)), chosen(facet.name), facet.label)
-            for facet in REGISTRY
-        }
+        return text if len(plan.matching_docs()) else None
 
     # -- articles ----------------------------------------------------------
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored article with this id, or ``None``."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         stored = searcher.document(id=article_id)
         if stored is None:
             return None
-        return _article_dict(stored)
+        return article_of(stored)
 
     def highlighted_article(
         self, article_id: str, query: str, exact: bool = False
@@ -625,24 +266,24 @@ class Searcher:
         article = self.article(article_id)
         if article is None:
             return None
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         terms = self._plan(gen, searcher, query, exact).marks
         return article, highlight.highlight(article["title"], terms), highlight.highlight(article["body"], terms)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles most like this one (shared distinctive words)."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return []
         stored = searcher.stored_fields(docnum)
         text = stored.get("title", "") + " " + stored.get("body", "")[:4000]
         results = searcher.more_like(docnum, "syl", text=text, top=limit, numterms=25)
-        return [self._hit(searcher, h.docnum, h.score, MatchTerms(), False) for h in results]
+        return [hit_of(searcher, h.docnum, h.score, MatchTerms(), False, self.config.snippet_chars) for h in results]
 
     def stats(self) -> dict[str, Any]:
         """Article counts per facet, for ``searchapp stats``."""
-        gen, searcher = self._open()
+        gen, searcher = self._live.open()
         cols = gen.columns
         reader = searcher.reader()
         live = [d for d in reader.all_doc_ids()]
@@ -653,18 +294,30 @@ class Searcher:
             "dated": len(dated),
             "first_date": iso_date(min(dated)) if dated else None,
             "last_date": iso_date(max(dated)) if dated else None,
-            "partners": Counter(p for d in live for p in cols.partners[d]).most_common(),
-            "mentioned": Counter(p for d in live for p in cols.mentioned[d]).most_common(),
-            "topics": Counter(t for d in live for t in cols.topics[d]).most_common(),
-            "sources": Counter(cols.sources[d] for d in live if cols.sources[d]).most_common(),
+            **{
+                facet.attr: Counter(v for d in live for v in cols.values[facet.name][d]).most_common()
+                for facet in COLUMN_FACETS
+            },
         }
+
+    def story_groups(self) -> dict[str, list[str]]:
+        """The stories two or more articles of the index tell: story id -> their
+        article ids, in index order (what a hit's ``similar`` is drawn from)."""
+        gen, searcher = self._live.open()
+        live = set(searcher.reader().all_doc_ids())
+        groups = {}
+        for story, members in gen.columns.members.items():
+            docs = [d for d in members if d in live]
+            if len(docs) > 1:
+                groups[story] = [searcher.stored_fields(d)["id"] for d in docs]
+        return groups
 
     def completions(self, background: bool = False) -> Completions | None:
         """The search box's completion table of the open generation, built on first use.
 
         :param background: only start building it in a thread (``None`` is returned).
         """
-        gen = self._current()
+        gen = self._live.current()
 
         def build() -> Completions:
             reader = gen.ix.reader()
@@ -681,26 +334,4 @@ class Searcher:
 
     def close(self) -> None:
         """Release the index files."""
-        with self._lock:
-            self._generation = None
-
-
-def _holds(docs, docnum: int) -> bool:
-    i = int(np.searchsorted(docs, docnum))
-    return i < len(docs) and int(docs[i]) == docnum
-
-
-def _article_dict(stored: dict) -> dict[str, Any]:
-    meta = stored.get("meta", {})
-    return {
-        "id": stored["id"],
-        "title": stored.get("title", ""),
-        "body": stored.get("body", ""),
-        "date": meta.get("date"),
-        "source": meta.get("source"),
-        "url": meta.get("url"),
-        "category": meta.get("category"),
-        "partners": list(meta.get("partners", [])),
-        "mentioned": list(meta.get("mentioned", [])),
-        "topics": list(meta.get("topics", [])),
-    }
+        self._live.close()

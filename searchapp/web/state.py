@@ -13,9 +13,8 @@ from flask import (
 )
 
 from searchapp.config import Config
-from searchapp.corpus import metadata
 from searchapp.errors import QueryError
-from searchapp.search.facets import FACETS, REGISTRY
+from searchapp.search.facets import COLUMN_FACETS, FACETS, REGISTRY, YEAR, Facet
 from searchapp.search.facets import UNDATED as UNDATED_YEAR
 from searchapp.search.params import (
     MAX_PAGE,
@@ -88,11 +87,7 @@ class SearchState:
     def _asked(self) -> dict[str, Any]:
         """The filters, order and reading, as the searcher takes them."""
         return {
-            "partners": self.partners,
-            "mentioned": self.mentioned,
-            "topics": self.topics,
-            "sources": self.sources,
-            "years": self.years,
+            **{facet.attr: getattr(self, facet.attr) for facet in REGISTRY},
             "date_from": self.date_from or None,
             "date_to": self.date_to or None,
             "sort": self.effective_sort,
@@ -162,7 +157,7 @@ class SearchState:
         return self.url(**{attr: values, "page": 1})
 
     def without_filters_url(self) -> str:
-        return self.url(partners=(), mentioned=(), topics=(), sources=(), years=(), date_from="", date_to="", page=1)
+        return self.url(**{facet.attr: () for facet in REGISTRY}, date_from="", date_to="", page=1)
 
     def as_searched(self, result: SearchResult) -> SearchState:
         """The state with the filters the engine applied: a reversed date range
@@ -171,17 +166,20 @@ class SearchState:
         if not applied:
             return self
 
-        def kept(values: tuple[str, ...], used) -> tuple[str, ...]:
-            return tuple(v for v in values if v in used)
+        def kept(facet: Facet) -> tuple[str, ...]:
+            asked: tuple[str, ...] = getattr(self, facet.attr)
+            used = applied[facet.attr]
+            if facet.name == YEAR:
+                return tuple(v for v in asked if v in {UNDATED_YEAR if y == 0 else str(y) for y in used})
+            if facet.canonical is None:
+                # The index's own spelling of what was asked, however accented.
+                return tuple(a for a in used if any(_same_spelling(a, s) for s in asked))
+            return tuple(v for v in asked if v in used)
 
-        years = {UNDATED_YEAR if y == 0 else str(y) for y in applied["years"]}
+        changes: dict[str, Any] = {facet.attr: kept(facet) for facet in REGISTRY}
         return replace(
             self,
-            partners=kept(self.partners, applied["partners"]),
-            mentioned=kept(self.mentioned, applied["mentioned"]),
-            topics=kept(self.topics, applied["topics"]),
-            sources=tuple(a for a in applied["sources"] if any(_same_source(a, s) for s in self.sources)),
-            years=kept(self.years, years),
+            **changes,
             date_from=_iso(applied["date_from"]) if self.date_from else "",
             date_to=_iso(applied["date_to"]) if self.date_to else "",
             page=result.page,
@@ -196,7 +194,7 @@ class SearchState:
         return self.url(exact=True, page=1)
 
 
-def _same_source(one: str, other: str) -> bool:
+def _same_spelling(one: str, other: str) -> bool:
     return fold(one).casefold() == fold(other).casefold()
 
 
@@ -236,14 +234,12 @@ def read_state() -> SearchState:
     """
     sort = sort_text(request.args.get("sort", ""))
     config: Config = current_app.config["SEARCHAPP_CONFIG"]
+    # Canonical codes, so that "Nhật Bản" in a URL and the JP facet value are one filter.
+    chosen = {f.attr: tuple(dict.fromkeys(f.as_asked(v) for v in _values(f.name))) for f in COLUMN_FACETS}
+    chosen[FACETS[YEAR].attr] = tuple(year_text(y) for y in _values(YEAR))
     return SearchState(
         q=query_text(),
-        # Canonical codes, so that "Nhật Bản" in a URL and the JP facet value are one filter.
-        partners=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("partner"))),
-        mentioned=tuple(dict.fromkeys(metadata.resolve_partner(p) or p for p in _values("mentioned"))),
-        topics=tuple(dict.fromkeys(metadata.resolve_topic(t) or t for t in _values("topic"))),
-        sources=tuple(_values("source")),
-        years=tuple(year_text(y) for y in _values("year")),
+        **chosen,
         date_from=date_text(request.args.get("from", ""), "from"),
         date_to=date_text(request.args.get("to", ""), "to"),
         sort=sort,

@@ -1,0 +1,92 @@
+"""Scored document sets: sorted docnums with their scores, and what queries do with them.
+
+Every operation keeps the docnums sorted and adds scores in the order
+Whoosh's matchers add them, so that scores are Whoosh's to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EMPTY_DOCS = np.zeros(0, dtype=np.int64)
+EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+
+
+class Scored:
+    """Documents (sorted docnums) with their scores."""
+
+    __slots__ = ("docs", "scores")
+
+    def __init__(self, docs, scores) -> None:
+        self.docs = docs
+        self.scores = scores
+
+
+def tree_sum(parts: list):
+    """Sum like Whoosh's binary tree of intersection matchers (halves, left first)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return tree_sum(parts[:half]) + tree_sum(parts[half:])
+
+
+def covers(held, within) -> bool:
+    """Whether the sorted docnums ``held`` include every one of ``within``."""
+    if held is within:
+        return True
+    return len(within) <= len(held) and bool(np.isin(within, held, assume_unique=True).all())
+
+
+def intersection(subs: list[Scored]) -> Scored:
+    """Documents in every one of ``subs`` (rarest first), scores summed."""
+    docs = subs[0].docs
+    for s in subs[1:]:
+        if not len(docs):
+            break
+        docs = np.intersect1d(docs, s.docs, assume_unique=True)
+    scores = np.zeros(len(docs), dtype=np.float64)
+    for s in subs:
+        if len(docs):
+            scores += s.scores[np.searchsorted(s.docs, docs)]
+    return Scored(docs, scores)
+
+
+def restrict(result: Scored, within) -> Scored:
+    """The part of ``result`` among ``within`` (sorted docnums)."""
+    if not len(result.docs) or not len(within):
+        return Scored(EMPTY_DOCS, EMPTY_SCORES)
+    inside = np.isin(result.docs, within, assume_unique=True)
+    return Scored(result.docs[inside], result.scores[inside])
+
+
+def union(subs: list[Scored]) -> Scored:
+    subs = [s for s in subs if len(s.docs)]
+    if not subs:
+        return Scored(EMPTY_DOCS, EMPTY_SCORES)
+    if len(subs) == 1:
+        return Scored(subs[0].docs, subs[0].scores)
+    docs = np.unique(np.concatenate([s.docs for s in subs]))
+    scores = np.zeros(len(docs), dtype=np.float64)
+    for s in subs:
+        scores[np.searchsorted(docs, s.docs)] += s.scores
+    return Scored(docs, scores)
+
+
+def scores_at(result: Scored, docs):
+    """Scores of ``result`` at ``docs`` (0 where it does not match), and the match mask."""
+    if not len(result.docs):
+        return np.zeros(len(docs), dtype=np.float64), np.zeros(len(docs), dtype=bool)
+    pos = np.searchsorted(result.docs, docs)
+    pos[pos >= len(result.docs)] = 0
+    hit = result.docs[pos] == docs
+    return np.where(hit, result.scores[pos], 0.0), hit
+
+
+def top_k(docs, scores, k: int):
+    """Indices of the ``k`` best (score descending, docnum ascending)."""
+    if len(docs) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        sel = np.flatnonzero(scores >= scores[part].min())
+    else:
+        sel = np.arange(len(docs))
+    return sel[np.lexsort((docs[sel], -scores[sel]))][:k]

@@ -1,0 +1,70 @@
+"""Facet counts: how many results each value of each facet gives, and the order the
+values are listed in."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from searchapp.search.columns import Columns
+from searchapp.search.facets import REGISTRY, UNDATED, UNDATED_LABEL, YEAR, year_label
+from searchapp.search.filters import Filters, apply_filters
+from searchapp.search.results import FacetValue
+
+FACET_LIMIT = 30
+
+
+def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+    """Counts of every facet over the whole result set.
+
+    A facet with values chosen is counted without its own filter (the other
+    filters still apply): its values are alternatives, and each count says
+    how many results that value alone gives.
+
+    :param matched: the documents the query matches (sorted docnums), before any filter.
+    :param keep: boolean mask of the results (``matched`` with every filter applied).
+    """
+    unknown = {(n["facet"], n["value"]) for n in notices if n["code"] == "unknown_value"}
+
+    def chosen(facet: str) -> tuple:
+        # An unknown value is named in the notices, not listed as a facet value.
+        return tuple(v for v in filters.values(facet) if (facet, v) not in unknown)
+
+    def pool(facet: str):
+        if not filters.values(facet):
+            return keep
+        others = np.zeros(cols.size, dtype=bool)
+        others[apply_filters(cols, matched, filters.without(facet))] = True
+        return others
+
+    dates = cols.date_array[pool(YEAR)]
+    years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
+    year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
+    chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.values(YEAR))
+    year_values = facet_values(year, chosen_years, year_label, by_value=True)
+    undated = int(np.count_nonzero(dates == 0))
+    if undated or UNDATED in chosen_years:
+        # Last, whatever the order of the years: it is not a year.
+        year_values = [v for v in year_values if v.value != UNDATED]
+        year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
+    return {
+        facet.name: year_values
+        if facet.name == YEAR
+        else facet_values(cols.entries[facet.name].counts(pool(facet.name)), chosen(facet.name), facet.label)
+        for facet in REGISTRY
+    }
+
+
+def facet_values(counts: Counter, selected: tuple, label, by_value: bool = False) -> list[FacetValue]:
+    """The values of one facet as listed: the most frequent first, equal counts
+    by label (or, ``by_value``, the greatest value first: years), then the
+    chosen values that are not among them."""
+    if by_value:
+        items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+    else:
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
+    values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
+    shown = {v.value for v in values}
+    values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
+    return values

@@ -1,0 +1,132 @@
+"""The generation a :class:`~searchapp.search.searcher.Searcher` answers from.
+
+Opened on first use and reopened when a reindex has published a newer one or
+a file changed under it. A server's searcher looks for a newer one at most
+once per :data:`STALE_CHECK_SECONDS`, opens and warms it in the background
+while requests are answered from the one open, and swaps it in when ready.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from searchapp.engine.whoosh import codec, integrity
+from searchapp.errors import IndexDamaged, IndexMissing
+from searchapp.index import store
+from searchapp.search.generation import Generation, Outdated
+
+# How often a serving searcher looks for a newer index (one read of CURRENT
+# and a listing of the live folder); in between, requests read no files for it.
+STALE_CHECK_SECONDS = 1.0
+# The interpreter's thread switch interval (seconds) while a new index is opened
+# in the background (see LiveGeneration._open_and_swap).
+OPENING_SWITCH_INTERVAL = 0.0002
+
+
+class LiveGeneration:
+    """The open generation of the index at ``index_path``, kept up to date, shared by threads."""
+
+    def __init__(self, index_path: Path, weighting, serving: bool = False) -> None:
+        self.index_path = index_path
+        self.weighting = weighting
+        self.serving = serving
+        # The generation open now; None before the first search and after a change under it.
+        self.opened: Generation | None = None
+        self._lock = threading.Lock()
+        self._checked = 0.0  # time.monotonic() of the last look for a newer index
+        self._opening: threading.Thread | None = None
+
+    def current(self) -> Generation:
+        """The open generation, reopened when a reindex has published a new one
+        or when one of its files changed under it."""
+        with self._lock:
+            gen = self.opened
+            if gen is not None and self.serving and gen.snapshot.only_removed():
+                # Unchanged, or a commit merged some segments away: answer from
+                # what is open while the newer generation is opened.
+                return self._newer_in_background(gen)
+            if gen is not None and not gen.snapshot.unchanged():
+                # Dropped first: whatever happens next, no request reads the
+                # old mapping of a file that may have been cut short.
+                self.opened = gen = None
+            if gen is None or self._stale(gen):
+                self.opened = None
+                self.opened = gen = self._open_generation()
+                self._checked = time.monotonic()
+            return gen
+
+    def _newer_in_background(self, gen: Generation) -> Generation:
+        """``gen``, after starting to open a newer generation if one is due (lock held)."""
+        now = time.monotonic()
+        if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
+            return gen
+        self._checked = now
+        if self._stale(gen):
+            self._opening = threading.Thread(target=self._open_and_swap, name="searchapp-open", daemon=True)
+            self._opening.start()
+        return gen
+
+    def _open_and_swap(self) -> None:
+        # The opening is a second of pure Python. With the interpreter's usual
+        # 5 ms switch interval a request thread that lets go of the lock (numpy,
+        # file reads) waits that long to get it back, each time: answers were
+        # ten times slower while a new index was opened. A short interval while
+        # opening gives the requests their turn.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(OPENING_SWITCH_INTERVAL)
+        try:
+            gen = self._open_generation()
+            gen.warm(self.weighting)
+        except Exception:  # noqa: BLE001 - any failure is raised again by the next request
+            gen = None  # the next request opens it in the foreground and answers with the error
+        finally:
+            sys.setswitchinterval(interval)
+        with self._lock:
+            self.opened = gen
+            self._opening = None
+            self._checked = time.monotonic()
+
+    def _open_generation(self) -> Generation:
+        for _ in range(codec.OPEN_ATTEMPTS):
+            try:
+                return Generation(self.index_path)
+            except Outdated:
+                continue  # a commit removed the files just listed: read the new ones
+            except integrity.UNREADABLE as exc:
+                # Files that passed the checks and still cannot be read
+                # (overwritten inside: Whoosh keeps no checksums).
+                where = store.live_generation(self.index_path) or self.index_path
+                raise IndexDamaged(str(where), f"cannot be read ({exc.__class__.__name__})") from exc
+        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
+
+    def _stale(self, gen: Generation) -> bool:
+        folder = store.live_generation(self.index_path)
+        if folder is None:
+            raise IndexMissing(f"No index in {self.index_path}. Run `searchapp reindex` first.")
+        if folder != gen.folder:
+            return True
+        try:
+            return gen.ix.latest_generation() != gen.commit
+        except OSError as exc:
+            raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
+
+    def open(self) -> tuple[Generation, Any]:
+        """The live generation and this thread's Whoosh searcher on it."""
+        for _ in range(codec.OPEN_ATTEMPTS):
+            gen = self.current()
+            try:
+                return gen, gen.searcher(self.weighting)
+            except Outdated:
+                with self._lock:
+                    if self.opened is gen:
+                        self.opened = None
+        raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
+
+    def close(self) -> None:
+        """Let go of the open generation (the next search opens the live one)."""
+        with self._lock:
+            self.opened = None
