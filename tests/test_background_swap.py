@@ -54,3 +54,48 @@ def test_without_serving_every_search_sees_the_newest_index(tmp_path):
     _write(corpus, "b", "Nhật Bản và Hàn Quốc")
     reindex(config)
     assert _ids(searcher, "Nhật Bản") == {"a", "b"}
+
+
+def test_a_replaced_generation_closes_its_readers_once_no_search_reads_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản")
+    config = build_index(tmp_path, corpus)
+    searcher = Searcher(config)
+    assert _ids(searcher, "Nhật Bản") == {"a"}
+    first = searcher._live.opened
+    opened = list(first._searchers)
+    assert opened and not first.closed
+    # An export started on the first generation keeps reading it across a reindex.
+    export = iter(searcher.iter_hits("Nhật Bản"))
+    _write(corpus, "b", "Nhật Bản và Hàn Quốc")
+    reindex(config)
+    assert _ids(searcher, "Nhật Bản") == {"a", "b"}
+    assert searcher._live.opened is not first
+    assert not first.closed  # the export still reads it
+    assert [hit.id for hit in export] == ["a"]
+    assert first.closed and all(s.reader().is_closed for s in opened)
+    # The searches that follow read the new generation only.
+    second = searcher._live.opened
+    _write(corpus, "c", "Nhật Bản và Ấn Độ")
+    reindex(config)
+    assert _ids(searcher, "Nhật Bản") == {"a", "b", "c"}
+    assert second.closed
+
+
+def test_an_export_dropped_half_way_lets_its_generation_close(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản")
+    _write(corpus, "b", "Nhật Bản và Hàn Quốc")
+    config = build_index(tmp_path, corpus)
+    searcher = Searcher(config)
+    first = searcher._live.current()
+    export = iter(searcher.iter_hits("Nhật Bản"))
+    next(export)
+    _write(corpus, "c", "Nhật Bản và Ấn Độ")
+    reindex(config)
+    searcher.search("Nhật Bản")
+    assert not first.closed
+    del export  # a download cut short
+    assert first.closed

@@ -61,6 +61,13 @@ class Generation:
         self._first_reader = reader
         self._restorer: Restorer | None = None
         self._lock = threading.Lock()
+        # Every Whoosh searcher opened on this generation (one per thread), the
+        # searches using it now, and whether a newer generation replaced it:
+        # a replaced generation closes its readers when its last search ends.
+        self._searchers: list = []
+        self._users = 0
+        self._retired = False
+        self.closed = False
 
     def _open_reader(self):
         toc = self._toc
@@ -74,10 +81,50 @@ class Generation:
         s = getattr(self.local, "searcher", None)
         if s is None:
             with self._lock:
+                if self.closed:
+                    raise Outdated
                 reader, self._first_reader = self._first_reader, None
             s = whoosh_searching.Searcher(reader or self._open_reader(), fromindex=self.ix, weighting=weighting)
+            with self._lock:
+                self._searchers.append(s)
+                closed = self.closed
+            if closed:  # retired while this reader was opened
+                s.close()
+                raise Outdated
             self.local.searcher = s
         return s
+
+    def acquire(self) -> None:
+        """Count a search that reads this generation (until :meth:`release`).
+
+        :raises Outdated: it was replaced and its readers are closed.
+        """
+        with self._lock:
+            if self.closed:
+                raise Outdated
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._retired and not self._users:
+                self._close()
+
+    def retire(self) -> None:
+        """A newer generation replaced this one: close its readers once no search reads them."""
+        with self._lock:
+            self._retired = True
+            if not self._users:
+                self._close()
+
+    def _close(self) -> None:
+        self.closed = True
+        searchers, self._searchers = self._searchers, []
+        reader, self._first_reader = self._first_reader, None
+        for s in searchers:
+            s.close()
+        if reader is not None:
+            reader.close()
 
     def engine_for(self, searcher, weighting) -> Engine:
         with self._lock:

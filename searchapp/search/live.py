@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +54,20 @@ class LiveGeneration:
             if gen is not None and not gen.snapshot.unchanged():
                 # Dropped first: whatever happens next, no request reads the
                 # old mapping of a file that may have been cut short.
-                self.opened = gen = None
+                self._replace(None)
+                gen = None
             if gen is None or self._stale(gen):
-                self.opened = None
-                self.opened = gen = self._open_generation()
+                self._replace(None)
+                gen = self._open_generation()
+                self._replace(gen)
                 self._checked = time.monotonic()
             return gen
+
+    def _replace(self, gen: Generation | None) -> None:
+        """Make ``gen`` the open generation (lock held); the one it replaces is retired."""
+        old, self.opened = self.opened, gen
+        if old is not None and old is not gen:
+            old.retire()
 
     def _newer_in_background(self, gen: Generation) -> Generation:
         """``gen``, after starting to open a newer generation if one is due (lock held)."""
@@ -86,7 +96,7 @@ class LiveGeneration:
         finally:
             sys.setswitchinterval(interval)
         with self._lock:
-            self.opened = gen
+            self._replace(gen)
             self._opening = None
             self._checked = time.monotonic()
 
@@ -115,18 +125,33 @@ class LiveGeneration:
             raise IndexMissing(f"The index cannot be read ({exc.strerror}).") from exc
 
     def open(self) -> tuple[Generation, Any]:
-        """The live generation and this thread's Whoosh searcher on it."""
+        """The live generation and this thread's Whoosh searcher on it, held for
+        the caller until it calls the generation's ``release`` (see :meth:`using`)."""
         for _ in range(codec.OPEN_ATTEMPTS):
             gen = self.current()
             try:
+                gen.acquire()
+            except Outdated:
+                continue  # replaced and closed since: the next look finds the newer one
+            try:
                 return gen, gen.searcher(self.weighting)
             except Outdated:
+                gen.release()
                 with self._lock:
                     if self.opened is gen:
-                        self.opened = None
+                        self._replace(None)
         raise IndexMissing("The index is being rewritten faster than it can be opened; try again.")
+
+    @contextmanager
+    def using(self) -> Iterator[tuple[Generation, Any]]:
+        """``with live.using() as (gen, searcher):`` the generation stays open inside."""
+        gen, searcher = self.open()
+        try:
+            yield gen, searcher
+        finally:
+            gen.release()
 
     def close(self) -> None:
         """Let go of the open generation (the next search opens the live one)."""
         with self._lock:
-            self.opened = None
+            self._replace(None)

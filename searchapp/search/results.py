@@ -118,6 +118,30 @@ class SearchResult:
         }
 
 
+class HeldHits:
+    """Hits read lazily from a generation, which stays open until the last is
+    read or the hits are dropped (an export cut short)."""
+
+    def __init__(self, gen, hits: Iterator[Hit]) -> None:
+        self._gen = gen
+        self._hits = hits
+        self._released = False
+
+    def __iter__(self) -> Iterator[Hit]:
+        try:
+            yield from self._hits
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._gen.release()
+
+    def __del__(self) -> None:
+        self._release()
+
+
 class HitStream:
     """The articles of one search, one after another, with the size of the whole set."""
 

@@ -35,7 +35,7 @@ from searchapp.search.ordering import entry_count, grouped, ordered
 from searchapp.search.params import MAX_PAGE, SORT_MESSAGE, SORTS, iso_date, positive_int
 from searchapp.search.plan import Plan, plan_query
 from searchapp.search.ranking import MatchTerms
-from searchapp.search.results import Hit, HitStream, SearchResult
+from searchapp.search.results import HeldHits, Hit, HitStream, SearchResult
 from searchapp.search.timeline import timeline_of
 
 # Same-story articles listed under one hit, at most.
@@ -116,60 +116,60 @@ class Searcher:
         page = positive_int(page, "page", MAX_PAGE)
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
-        gen, searcher = self._live.open()
-        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
-        wanted = (asked, date_from, date_to)
-        plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
-        exact = plan.interpretation.exact
-        total = len(allowed)
-        keep = np.zeros(gen.columns.size, dtype=bool)
-        keep[allowed] = True
-        offset = (page - 1) * per_page
-        power = self.config.ranking.coverage_power
-        groups = grouped(plan.run, plan.built, gen.columns, allowed, keep, sort, offset + per_page, group, power)
-        hits = []
-        for docnum, score, others in groups[offset : offset + per_page]:
-            hit = hit_of(searcher, docnum, score, plan.marks, snippets, self.config.snippet_chars)
-            hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
-            hits.append(hit)
-        partial = []
-        if page == 1 and total < per_page:
-            if time.perf_counter() < deadline:
-                width = self.config.snippet_chars
-                partial = near_misses(gen.columns, searcher, plan, filters, per_page - total, snippets, width)
-            else:
-                skipped.append("partial")
-        facets = facet_counts(gen.columns, matched, keep, filters, notices)
-        timeline = timeline_of(gen.columns.date_array, allowed)
-        interp = plan.interpretation
-        suggestion = None
-        if interp.parsed.items:
-            if time.perf_counter() < deadline:
-                suggestion = self._suggestion(gen, searcher, interp, deadline)
-            else:
-                skipped.append("suggestion")
-        return SearchResult(
-            query=query,
-            total=total,
-            page=page,
-            per_page=per_page,
-            took_ms=(time.perf_counter() - started) * 1000,
-            hits=hits,
-            facets=facets,
-            suggestion=suggestion,
-            sort=sort,
-            filters=filters.to_dict(),
-            timeline=timeline,
-            interpreted=interp.text,
-            concepts=interp.labels,
-            exact=exact,
-            unmatched_reading=interp.fallback_from,
-            partial=partial,
-            entries=entry_count(gen.columns, allowed) if group else total,
-            undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
-            notices=notices,
-            skipped=skipped,
-        )
+        with self._live.using() as (gen, searcher):
+            asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            wanted = (asked, date_from, date_to)
+            plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
+            exact = plan.interpretation.exact
+            total = len(allowed)
+            keep = np.zeros(gen.columns.size, dtype=bool)
+            keep[allowed] = True
+            offset = (page - 1) * per_page
+            power = self.config.ranking.coverage_power
+            groups = grouped(plan.run, plan.built, gen.columns, allowed, keep, sort, offset + per_page, group, power)
+            hits = []
+            for docnum, score, others in groups[offset : offset + per_page]:
+                hit = hit_of(searcher, docnum, score, plan.marks, snippets, self.config.snippet_chars)
+                hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
+                hits.append(hit)
+            partial = []
+            if page == 1 and total < per_page:
+                if time.perf_counter() < deadline:
+                    width = self.config.snippet_chars
+                    partial = near_misses(gen.columns, searcher, plan, filters, per_page - total, snippets, width)
+                else:
+                    skipped.append("partial")
+            facets = facet_counts(gen.columns, matched, keep, filters, notices)
+            timeline = timeline_of(gen.columns.date_array, allowed)
+            interp = plan.interpretation
+            suggestion = None
+            if interp.parsed.items:
+                if time.perf_counter() < deadline:
+                    suggestion = self._suggestion(gen, searcher, interp, deadline)
+                else:
+                    skipped.append("suggestion")
+            return SearchResult(
+                query=query,
+                total=total,
+                page=page,
+                per_page=per_page,
+                took_ms=(time.perf_counter() - started) * 1000,
+                hits=hits,
+                facets=facets,
+                suggestion=suggestion,
+                sort=sort,
+                filters=filters.to_dict(),
+                timeline=timeline,
+                interpreted=interp.text,
+                concepts=interp.labels,
+                exact=exact,
+                unmatched_reading=interp.fallback_from,
+                partial=partial,
+                entries=entry_count(gen.columns, allowed) if group else total,
+                undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
+                notices=notices,
+                skipped=skipped,
+            )
 
     def iter_hits(
         self,
@@ -195,22 +195,26 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._live.open()
-        asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
-        wanted = (asked, date_from, date_to)
-        plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
-        want = len(allowed) if limit is None else min(limit, len(allowed))
-        keep = np.zeros(gen.columns.size, dtype=bool)
-        keep[allowed] = True
-        power = self.config.ranking.coverage_power
-        found = ordered(plan.run, plan.built, gen.columns, allowed, keep, sort, want, power)
+        try:
+            asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            wanted = (asked, date_from, date_to)
+            plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
+            want = len(allowed) if limit is None else min(limit, len(allowed))
+            keep = np.zeros(gen.columns.size, dtype=bool)
+            keep[allowed] = True
+            power = self.config.ranking.coverage_power
+            found = ordered(plan.run, plan.built, gen.columns, allowed, keep, sort, want, power)
+        except BaseException:
+            gen.release()
+            raise
         width = self.config.snippet_chars
         hits = (hit_of(searcher, docnum, score, plan.marks, snippets, width) for docnum, score in found)
-        return HitStream(len(allowed), plan.interpretation.text, hits)
+        return HitStream(len(allowed), plan.interpretation.text, iter(HeldHits(gen, hits)))
 
     def interpret(self, query: str, exact: bool = False) -> Interpretation:
         """How ``query`` is read: the text as searched and its concepts."""
-        gen, searcher = self._live.open()
-        return self._plan(gen, searcher, query, exact).interpretation
+        with self._live.using() as (gen, searcher):
+            return self._plan(gen, searcher, query, exact).interpretation
 
     def _resolve(self, gen: Generation, searcher, query: str, exact: bool, wanted):
         """The plan, filters and matching articles of a search.
@@ -253,11 +257,11 @@ class Searcher:
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored article with this id, or ``None``."""
-        gen, searcher = self._live.open()
-        stored = searcher.document(id=article_id)
-        if stored is None:
-            return None
-        return article_of(stored)
+        with self._live.using() as (gen, searcher):
+            stored = searcher.document(id=article_id)
+            if stored is None:
+                return None
+            return article_of(stored)
 
     def highlighted_article(
         self, article_id: str, query: str, exact: bool = False
@@ -266,51 +270,53 @@ class Searcher:
         article = self.article(article_id)
         if article is None:
             return None
-        gen, searcher = self._live.open()
-        terms = self._plan(gen, searcher, query, exact).marks
-        return article, highlight.highlight(article["title"], terms), highlight.highlight(article["body"], terms)
+        with self._live.using() as (gen, searcher):
+            terms = self._plan(gen, searcher, query, exact).marks
+            return article, highlight.highlight(article["title"], terms), highlight.highlight(article["body"], terms)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles most like this one (shared distinctive words)."""
-        gen, searcher = self._live.open()
-        docnum = searcher.document_number(id=article_id)
-        if docnum is None:
-            return []
-        stored = searcher.stored_fields(docnum)
-        text = stored.get("title", "") + " " + stored.get("body", "")[:4000]
-        results = searcher.more_like(docnum, "syl", text=text, top=limit, numterms=25)
-        return [hit_of(searcher, h.docnum, h.score, MatchTerms(), False, self.config.snippet_chars) for h in results]
+        with self._live.using() as (gen, searcher):
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return []
+            stored = searcher.stored_fields(docnum)
+            text = stored.get("title", "") + " " + stored.get("body", "")[:4000]
+            results = searcher.more_like(docnum, "syl", text=text, top=limit, numterms=25)
+            return [
+                hit_of(searcher, h.docnum, h.score, MatchTerms(), False, self.config.snippet_chars) for h in results
+            ]
 
     def stats(self) -> dict[str, Any]:
         """Article counts per facet, for ``searchapp stats``."""
-        gen, searcher = self._live.open()
-        cols = gen.columns
-        reader = searcher.reader()
-        live = [d for d in reader.all_doc_ids()]
-        dated = [cols.dates[d] for d in live if cols.dates[d]]
-        return {
-            "articles": len(live),
-            "generation": gen.folder.name if gen.folder else None,
-            "dated": len(dated),
-            "first_date": iso_date(min(dated)) if dated else None,
-            "last_date": iso_date(max(dated)) if dated else None,
-            **{
-                facet.attr: Counter(v for d in live for v in cols.values[facet.name][d]).most_common()
-                for facet in COLUMN_FACETS
-            },
-        }
+        with self._live.using() as (gen, searcher):
+            cols = gen.columns
+            reader = searcher.reader()
+            live = [d for d in reader.all_doc_ids()]
+            dated = [cols.dates[d] for d in live if cols.dates[d]]
+            return {
+                "articles": len(live),
+                "generation": gen.folder.name if gen.folder else None,
+                "dated": len(dated),
+                "first_date": iso_date(min(dated)) if dated else None,
+                "last_date": iso_date(max(dated)) if dated else None,
+                **{
+                    facet.attr: Counter(v for d in live for v in cols.values[facet.name][d]).most_common()
+                    for facet in COLUMN_FACETS
+                },
+            }
 
     def story_groups(self) -> dict[str, list[str]]:
         """The stories two or more articles of the index tell: story id -> their
         article ids, in index order (what a hit's ``similar`` is drawn from)."""
-        gen, searcher = self._live.open()
-        live = set(searcher.reader().all_doc_ids())
-        groups = {}
-        for story, members in gen.columns.members.items():
-            docs = [d for d in members if d in live]
-            if len(docs) > 1:
-                groups[story] = [searcher.stored_fields(d)["id"] for d in docs]
-        return groups
+        with self._live.using() as (gen, searcher):
+            live = set(searcher.reader().all_doc_ids())
+            groups = {}
+            for story, members in gen.columns.members.items():
+                docs = [d for d in members if d in live]
+                if len(docs) > 1:
+                    groups[story] = [searcher.stored_fields(d)["id"] for d in docs]
+            return groups
 
     def completions(self, background: bool = False) -> Completions | None:
         """The search box's completion table of the open generation, built on first use.
