@@ -47,6 +47,25 @@ def test_the_parameters_that_name_each_facet_name_every_facet():
     assert set(FIELD_ALIASES.values()) == set(FACETS)
 
 
+def test_the_named_filters_are_the_generic_filters_by_name(sample_config):
+    # The documented keywords stay, as aliases of ``filters`` keyed by each facet's ``attr``.
+    named = {"partners", "mentioned", "topics", "sources", "years"}
+    assert named == {facet.attr for facet in REGISTRY}
+    for method in (Searcher.search, Searcher.iter_hits):
+        assert named | {"filters"} <= set(inspect.signature(method).parameters)
+    searcher = Searcher(sample_config)
+    by_name = searcher.search("Việt Nam", partners=["Nhật Bản"], years=["2019"], snippets=False)
+    generic = searcher.search("Việt Nam", filters={"partners": ["Nhật Bản"], "years": ["2019"]}, snippets=False)
+    assert by_name.total and [h.id for h in by_name.hits] == [h.id for h in generic.hits]
+    assert by_name.filters == generic.filters and by_name.to_json()["facets"] == generic.to_json()["facets"]
+    both = searcher.search("", partners=["JP"], filters={"partners": ["LA"]})
+    assert both.filters["partners"] == ("JP", "LA")
+    stream = searcher.iter_hits("Việt Nam", filters={"partners": ["Nhật Bản"], "years": ["2019"]})
+    assert stream.total == by_name.total == len(list(stream))
+    with pytest.raises(TypeError, match="no facet filter 'regions'"):
+        searcher.search("", filters={"regions": ["Bắc"]})
+
+
 def test_filters_are_given_in_the_order_the_api_has_always_listed_them():
     assert [f.attr for f in FILTER_ORDER] == ["partners", "mentioned", "topics", "sources", "years"]
     assert FILTER_ORDER[-1].name == YEAR

@@ -8,7 +8,7 @@ applies or counts facets goes through :data:`REGISTRY`, in its order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from searchapp.corpus import metadata
@@ -101,3 +101,16 @@ FACETS = {facet.name: facet for facet in REGISTRY}
 # ``filters`` lists them.
 COLUMN_FACETS = tuple(facet for facet in REGISTRY if facet.column is not None)
 FILTER_ORDER = (*COLUMN_FACETS, FACETS[YEAR])
+
+
+def asked_filters(filters: Mapping[str, Sequence] | None = None, **named: Sequence) -> dict[str, Sequence]:
+    """Each facet's values asked for, by its filter name: ``named`` (the
+    searcher's keywords, ``partners=``…) then ``filters``'s, in the registry's order.
+
+    :raises TypeError: a filter no facet is called.
+    """
+    attrs = [facet.attr for facet in REGISTRY]
+    unknown = [key for key in (*(filters or {}), *named) if key not in attrs]
+    if unknown:
+        raise TypeError(f"no facet filter {unknown[0]!r} (one of {', '.join(attrs)})")
+    return {attr: [*named.get(attr, ()), *(filters or {}).get(attr, ())] for attr in attrs}
