@@ -4,15 +4,13 @@ A facet is an entry of :data:`~searchapp.search.facets.REGISTRY` and, when it
 has an index field, its entry of :data:`~searchapp.index.facetfields.FACET_FIELDS`
 (the index may not import the searcher). Everything else follows from the
 two: the schema and each document's value, the columns, filters, counts and
-notices, the searcher's ``filters``, the page's URLs and side panel,
+notices, the searcher's ``filters``, the page's state, URLs and side panel,
 the command line's option and the query box's field names. Checked here,
-also with a facet that is not in the registry; the page state's fields
-still name each facet and are checked against it.
+also with a facet that is not in the registry.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 
 import pytest
@@ -22,10 +20,12 @@ from searchapp.cli import cli, searching
 from searchapp.corpus.model import Article
 from searchapp.index.facetfields import FACET_FIELDS, VALUE, FacetField
 from searchapp.index.schema import build_schema, to_document
-from searchapp.search.facets import COLUMN_FACETS, FACETS, FILTER_ORDER, REGISTRY, YEAR, Facet
+from searchapp.search import facets
+from searchapp.search.facets import COLUMN_FACETS, FACETS, FILTER_ORDER, REGISTRY, YEAR, Facet, asked_filters
 from searchapp.search.filters import Filters
 from searchapp.search.querylang import FIELD_ALIASES, field_aliases
 from searchapp.search.searcher import Searcher
+from searchapp.web import state
 from searchapp.web.state import SearchState
 
 # A facet the registry does not have: an article's category, a value of its own.
@@ -56,10 +56,6 @@ def test_the_facets_with_a_column_are_the_index_facet_fields_in_order():
     assert FACETS[YEAR].indexed is None and FACETS[YEAR].column is None
     with pytest.raises(ValueError, match="names the index field"):
         Facet("region", "regions", "Vùng", str, indexed=CATEGORY_FIELD)
-
-
-def test_every_facet_has_a_field_of_the_page_state():
-    assert {facet.attr for facet in REGISTRY} <= {f.name for f in dataclasses.fields(SearchState)}
 
 
 def test_every_facet_has_its_option_and_its_field_in_the_query_box():
@@ -131,3 +127,23 @@ def test_a_facet_added_to_the_registry_reaches_the_index_the_query_box_and_the_c
         "sources": (),
         "categories": ("Thời sự",),
     }
+
+
+def test_a_facet_added_to_the_registry_reaches_the_searcher_and_the_page_state(app, monkeypatch):
+    monkeypatch.setattr(facets, "REGISTRY", WITH_CATEGORY)
+    assert asked_filters({"categories": ["Thời sự"]}, partners=["JP"])["categories"] == ["Thời sự"]
+    for name, value in {
+        "REGISTRY": WITH_CATEGORY,
+        "FACETS": {**FACETS, "category": CATEGORY},
+        "COLUMN_FACETS": (*COLUMN_FACETS, CATEGORY),
+        "_FILTER_NAMES": tuple(facet.attr for facet in WITH_CATEGORY),
+    }.items():
+        monkeypatch.setattr(state, name, value)
+    with app.test_request_context("/?q=ASEAN&category=Thời+sự&partner=JP"):
+        chosen = state.read_state()
+        assert chosen.categories == ("Thời sự",) and chosen.partners == ("JP",)
+        assert chosen.has_filters and chosen.has_value("category", "Thời sự")
+        assert ("category", "Thời sự") in chosen.params()
+        assert chosen._asked()["filters"]["categories"] == ("Thời sự",)
+        assert "category" not in chosen.toggle_url("category", "Thời sự")
+        assert SearchState(q="ASEAN").toggle_url("category", "Thời sự") == "/?q=ASEAN&category=Th%E1%BB%9Di+s%E1%BB%B1"

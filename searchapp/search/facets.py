@@ -31,16 +31,27 @@ def year_label(value: str) -> str:
 class Facet:
     """One facet, as the URL, the searcher, the command line and the page name it.
 
-    Adding a facet with an index field of its own: its
-    :class:`~searchapp.index.facetfields.FacetField` in
-    :data:`~searchapp.index.facetfields.FACET_FIELDS` (and a ``SCHEMA_VERSION``
-    bump in :mod:`searchapp.index.schema`, since it changes what an index
-    holds), and its entry in :data:`REGISTRY`, ``indexed`` naming that field.
-    The schema and documents, the columns, filters, counts, notices, the
-    searcher's ``filters``, the page's side panel, chips and links, the
-    ``search`` command's option and the query box's field names follow from
-    the two. Named one by one still: the field of the page's
-    ``SearchState``; ``tests/test_facets.py`` checks it against the registry.
+    Adding a facet with an index field of its own takes two entries and a bump:
+
+    - its :class:`~searchapp.index.facetfields.FacetField` in
+      :data:`~searchapp.index.facetfields.FACET_FIELDS` (the field's name, how
+      it holds values, what an article gives it), and ``SCHEMA_VERSION`` in
+      :mod:`searchapp.index.schema` bumped, since it changes what an index
+      holds (the next reindex rebuilds);
+    - its entry in :data:`REGISTRY`, ``indexed`` naming that field.
+
+    The rest follows from the two: the schema and each document's value, the
+    columns, filters, counts and notices, the searcher's ``filters``
+    (``Searcher.search(filters={attr: [...]})``), the API's filters, the
+    page's state, URL parameter, side panel, chips and links, the ``search``
+    command's option (``option_help``) and the query box's field names
+    (``name`` and ``aliases``); ``tests/test_facets.py`` checks each with a
+    facet that is not in the registry. The keyword parameters ``partners=``,
+    ``mentioned=``, ``topics=``, ``sources=`` and ``years=`` of
+    ``Searcher.search`` and ``iter_hits`` are the first five facets'
+    ``filters`` by name, kept for the callers that use them; a new facet gets
+    none. A facet without a field (the year, read from the date) also needs
+    its own code where the year's is.
     """
 
     name: str  # URL parameter, JSON key, query-box field, command-line option and index field: "partner"
