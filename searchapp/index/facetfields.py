@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from whoosh import fields
+from typing import TYPE_CHECKING
 
 from searchapp.corpus import metadata
-from searchapp.corpus.articles import Article
+
+if TYPE_CHECKING:
+    # Only named: the command line reads this table through the facet
+    # registry at start, and neither is needed to list its options.
+    from whoosh import fields
+
+    from searchapp.corpus.model import Article
 
 # How a field holds a document's values.
 LIST = "list"  # comma-separated keywords
@@ -31,6 +36,8 @@ class FacetField:
 
     def field_type(self) -> fields.FieldType:
         """The Whoosh field: sortable, so that its values are read as a column."""
+        from whoosh import fields
+
         if self.kind == LIST:
             return fields.KEYWORD(commas=True, sortable=True)
         if self.kind == VALUE:
