@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 
 from searchapp.cli.shared import Context, fail
 from searchapp.errors import SearchappError
+from searchapp.search.facets import REGISTRY, Facet
+
+
+def facet_options(registry: Sequence[Facet] = REGISTRY) -> Callable[[Callable], Callable]:
+    """One repeatable option a facet, named as the facet (``--partner``), in the registry's order."""
+
+    def decorate(command: Callable) -> Callable:
+        for facet in reversed(registry):
+            command = click.option(f"--{facet.name}", facet.name, multiple=True, help=facet.option_help)(command)
+        return command
+
+    return decorate
+
+
+def chosen_filters(options: dict[str, Any], registry: Sequence[Facet] = REGISTRY) -> dict[str, tuple[str, ...]]:
+    """The facet options' values taken out of ``options``, by each facet's filter name."""
+    return {facet.attr: options.pop(facet.name) for facet in registry}
 
 
 @click.command()
 @click.argument("query", nargs=-1)
-@click.option(
-    "--partner",
-    multiple=True,
-    help="A partner the article is mainly about, code or name: JP, Nhật Bản, Japan (repeatable: any of them).",
-)
-@click.option(
-    "--mentioned", multiple=True, help="A partner the article names anywhere, code or name (repeatable: any of them)."
-)
-@click.option("--topic", multiple=True, help="Topic slug or name (repeatable: any of them).")
-@click.option("--year", multiple=True, help="Year, or 'undated' for articles without a date (repeatable).")
-@click.option("--source", multiple=True, help="Outlet (repeatable).")
+@facet_options()
 @click.option("--from", "date_from", help="First day, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
@@ -31,9 +40,7 @@ from searchapp.errors import SearchappError
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON document as /api/search.")
 @click.option("--exact", is_flag=True, help="Search the text as typed: no accents restored, any accents match.")
 @click.pass_obj
-def search(
-    obj, query, partner, mentioned, topic, year, source, date_from, date_to, sort, limit, page, as_json, exact
-) -> None:
+def search(obj, query, date_from, date_to, sort, limit, page, as_json, exact, **facets) -> None:
     """Search the index and print ranked hits with snippets and facet counts.
 
     Several values of one filter mean any of them; different filters must all hold.
@@ -43,11 +50,7 @@ def search(
     try:
         result = Searcher(obj.config).search(
             " ".join(query),
-            partners=partner,
-            mentioned=mentioned,
-            topics=topic,
-            years=year,
-            sources=source,
+            filters=chosen_filters(facets),
             date_from=date_from,
             date_to=date_to,
             sort=sort,

@@ -11,6 +11,8 @@ normalisation treats a short title field badly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from whoosh import fields
 from whoosh.formats import Frequency
 
@@ -23,8 +25,8 @@ from searchapp.analysis.tokenizers import (
     syllable_analyzer,
     word_analyzer,
 )
-from searchapp.corpus import metadata
 from searchapp.corpus.articles import Article
+from searchapp.index.facetfields import FACET_FIELDS, FacetField, mentioned_partners
 from searchapp.index.terms import index_items
 
 # Bump when the schema or analysis changes; an index of another version is
@@ -32,8 +34,11 @@ from searchapp.index.terms import index_items
 SCHEMA_VERSION = 8
 
 
-def build_schema() -> fields.Schema:
-    """A fresh schema instance (Whoosh pickles it into the index)."""
+def build_schema(facet_fields: Sequence[FacetField] = FACET_FIELDS) -> fields.Schema:
+    """A fresh schema instance (Whoosh pickles it into the index).
+
+    :param facet_fields: the facets' fields (tests give others).
+    """
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         title=fields.STORED(),
@@ -46,13 +51,8 @@ def build_schema() -> fields.Schema:
         pair=fields.FieldType(Frequency(), analyzer=pair_analyzer(), scorable=True),
         # How often a syllable or pair is written with capitals (names).
         caps=fields.FieldType(Frequency(), analyzer=caps_analyzer(), scorable=True),
-        # The partners an article is mainly about, and every partner it names
-        # (a superset): two facets, because a count of the first is read as
-        # "how many of these results" and falls short of it.
-        partner=fields.KEYWORD(commas=True, sortable=True),
-        mentioned=fields.KEYWORD(commas=True, sortable=True),
-        topic=fields.KEYWORD(commas=True, sortable=True),
-        source=fields.ID(sortable=True),
+        # Each facet's field (see :mod:`searchapp.index.facetfields`).
+        **{facet.name: facet.field_type() for facet in facet_fields},
         datenum=fields.NUMERIC(int, bits=32, sortable=True, default=0),
         story=fields.ID(sortable=True),
         meta=fields.STORED(),
@@ -88,20 +88,20 @@ def date_number(date: str | None) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
-def mentioned_partners(article: Article) -> list[str]:
-    """Every partner the article names: its main partners first (also when the
-    file gave them), then the others the text names, most mentioned first."""
-    named = metadata.extract_mentioned_partners(article.title, article.body)
-    return list(dict.fromkeys([*article.partners, *named]))
-
-
-def to_document(article: Article, title_repeat: int, story: str | None = None, analysed: bool = True) -> dict:
+def to_document(
+    article: Article,
+    title_repeat: int,
+    story: str | None = None,
+    analysed: bool = True,
+    facet_fields: Sequence[FacetField] = FACET_FIELDS,
+) -> dict:
     """The Whoosh document for one article; ``story`` groups near-duplicates.
 
     :param analysed: include the analysed text fields; without them the caller
         supplies their terms (see :func:`analysed_fields`).
+    :param facet_fields: the facets' fields (tests give others).
     """
-    mentioned = mentioned_partners(article)
+    held = {facet.name: list(facet.values(article)) for facet in facet_fields}
     doc = {
         "id": article.id,
         "title": article.title,
@@ -114,7 +114,7 @@ def to_document(article: Article, title_repeat: int, story: str | None = None, a
             "url": article.url,
             "category": article.category,
             "partners": list(article.partners),
-            "mentioned": mentioned,
+            "mentioned": held["mentioned"] if "mentioned" in held else mentioned_partners(article),
             "topics": list(article.topics),
             "path": article.path,
             "line": article.line,
@@ -125,12 +125,8 @@ def to_document(article: Article, title_repeat: int, story: str | None = None, a
     if analysed:
         text = search_text(article, title_repeat)
         doc.update(dict.fromkeys(ANALYSED_FIELDS, text))
-    if article.partners:
-        doc["partner"] = ",".join(article.partners)
-    if mentioned:
-        doc["mentioned"] = ",".join(mentioned)
-    if article.topics:
-        doc["topic"] = ",".join(article.topics)
-    if article.source:
-        doc["source"] = article.source
+    for facet in facet_fields:
+        value = facet.document_value(held[facet.name])
+        if value is not None:
+            doc[facet.name] = value
     return doc

@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from searchapp.search.facets import REGISTRY, Facet
 from searchapp.text import nfc
 
-# Filters the box understands; aliases in Vietnamese and English.
-FIELD_ALIASES = {
-    "partner": "partner",
-    "doitac": "partner",
-    "country": "partner",
-    # Partners the article names anywhere, not only the ones it is about.
-    "nhacden": "mentioned",
-    "mentioned": "mentioned",
-    "mentions": "mentioned",
-    "topic": "topic",
-    "chude": "topic",
-    "source": "source",
-    "nguon": "source",
-    "year": "year",
-    "nam": "year",
-}
+
+def field_aliases(registry: Sequence[Facet] = REGISTRY) -> dict[str, str]:
+    """The field names the box understands, each facet's own and its aliases
+    (Vietnamese and English): name -> the facet's name."""
+    return {alias: facet.name for facet in registry for alias in (facet.name, *facet.aliases)}
+
+
+# Filters the box understands.
+FIELD_ALIASES = field_aliases()
 # Longer query text is cut (the web layer cuts the parameter to this same length):
 # nobody types more, and it bounds the work of one request.
 MAX_QUERY_CHARS = 1000

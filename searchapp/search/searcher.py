@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from searchapp.errors import QueryError
 from searchapp.search import highlight, spelling
 from searchapp.search.completion import CompletionCache, Completions
 from searchapp.search.facetcounts import facet_counts
-from searchapp.search.facets import COLUMN_FACETS
+from searchapp.search.facets import COLUMN_FACETS, asked_filters
 from searchapp.search.filters import apply_filters, resolve_filters
 from searchapp.search.generation import Generation
 from searchapp.search.hits import article_of, hit_of
@@ -85,6 +86,7 @@ class Searcher:
         group: bool = True,
         exact: bool = False,
         mentioned: list[str] | tuple[str, ...] = (),
+        filters: Mapping[str, Sequence[str | int]] | None = None,
     ) -> SearchResult:
         """Run one search.
 
@@ -99,6 +101,9 @@ class Searcher:
         :param topics: topic slugs or labels; any may match.
         :param sources: outlets; any may match.
         :param years: years, or ``"undated"`` for the articles without a date; any may match.
+        :param filters: any facet's values by its filter name (``{"partners": ["JP"]}``,
+            :attr:`~searchapp.search.facets.Facet.attr`); the keywords above are
+            the same filters by name, and both may be given (any value may match).
         :param date_from: first day (YYYY-MM-DD), inclusive.
         :param date_to: last day (YYYY-MM-DD), inclusive.
         :param sort: ``relevance``, ``newest`` or ``oldest``.
@@ -117,9 +122,10 @@ class Searcher:
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         with self._live.using() as (gen, searcher):
-            asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            named = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            asked = asked_filters(filters, **named)
             wanted = (asked, date_from, date_to)
-            plan, filters, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
+            plan, applied, matched, allowed, notices = self._resolve(gen, searcher, query, exact, wanted)
             exact = plan.interpretation.exact
             total = len(allowed)
             keep = np.zeros(gen.columns.size, dtype=bool)
@@ -136,10 +142,10 @@ class Searcher:
             if page == 1 and total < per_page:
                 if time.perf_counter() < deadline:
                     width = self.config.snippet_chars
-                    partial = near_misses(gen.columns, searcher, plan, filters, per_page - total, snippets, width)
+                    partial = near_misses(gen.columns, searcher, plan, applied, per_page - total, snippets, width)
                 else:
                     skipped.append("partial")
-            facets = facet_counts(gen.columns, matched, keep, filters, notices)
+            facets = facet_counts(gen.columns, matched, keep, applied, notices)
             timeline = timeline_of(gen.columns.date_array, allowed)
             interp = plan.interpretation
             suggestion = None
@@ -158,7 +164,7 @@ class Searcher:
                 facets=facets,
                 suggestion=suggestion,
                 sort=sort,
-                filters=filters.to_dict(),
+                filters=applied.to_dict(),
                 timeline=timeline,
                 interpreted=interp.text,
                 concepts=interp.labels,
@@ -185,18 +191,20 @@ class Searcher:
         snippets: bool = False,
         exact: bool = False,
         mentioned=(),
+        filters: Mapping[str, Sequence[str | int]] | None = None,
     ) -> HitStream:
         """Every matching article exactly once, in ``sort`` order, from one index generation.
 
         What exports and feeds list: the same set as :meth:`search`'s total
         (``.total`` of the stream), without same-story grouping, up to
-        ``limit`` articles.
+        ``limit`` articles. The filters are :meth:`search`'s.
         """
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}", SORT_MESSAGE)
         gen, searcher = self._live.open()
         try:
-            asked = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            named = {"partners": partners, "mentioned": mentioned, "topics": topics, "sources": sources, "years": years}
+            asked = asked_filters(filters, **named)
             wanted = (asked, date_from, date_to)
             plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
             want = len(allowed) if limit is None else min(limit, len(allowed))

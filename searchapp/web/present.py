@@ -151,8 +151,8 @@ def filter_groups(state: SearchState) -> list[dict[str, Any]]:
     facet are alternatives ("hoặc"), facets must all hold ("·")."""
     groups = []
     for entry in REGISTRY:
-        facet, attr, heading = entry.name, entry.attr, entry.heading
-        values = getattr(state, attr)
+        facet, heading = entry.name, entry.heading
+        values = state.values(entry)
         if values:
             groups.append(
                 {
@@ -174,8 +174,8 @@ def active_filters(state: SearchState) -> list[dict[str, str]]:
     """One removable chip per filter in the URL."""
     chips = []
     for entry in REGISTRY:
-        facet, attr, heading = entry.name, entry.attr, entry.heading
-        for value in getattr(state, attr):
+        facet, heading = entry.name, entry.heading
+        for value in state.values(entry):
             chips.append({"kind": heading, "label": FACETS[facet].label(value), "href": state.toggle_url(facet, value)})
     if state.date_from:
         chips.append(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,9 @@ from searchapp.text import fold
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
 
+# The facets' filter names, the keys of a state's ``chosen``.
+_FILTER_NAMES = tuple(facet.attr for facet in REGISTRY)
+
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 
 
@@ -47,12 +51,9 @@ class SearchState:
     """The search page's parameters, normalised, and the links that change them."""
 
     q: str = ""
-    partners: tuple[str, ...] = ()
-    # Partners named anywhere in the article (``partners``: the ones it is mainly about).
-    mentioned: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    years: tuple[str, ...] = ()
+    # Each facet's values, by its filter name (``{"partners": ("JP",)}``), the
+    # facets none is chosen of left out. Also read as attributes: ``state.years``.
+    chosen: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     date_from: str = ""
     date_to: str = ""
     sort: str = ""  # "" means the default: relevance with a query, newest without
@@ -61,14 +62,38 @@ class SearchState:
     # Search the text as typed (no accents restored), accent-insensitive.
     exact: bool = False
 
+    def __post_init__(self) -> None:
+        # In the registry's order and without empty ones, so that equal choices are equal states.
+        unknown = set(self.chosen) - set(_FILTER_NAMES)
+        if unknown:
+            raise TypeError(f"no facet filter {sorted(unknown)[0]!r}")
+        chosen = {attr: tuple(self.chosen[attr]) for attr in _FILTER_NAMES if self.chosen.get(attr)}
+        object.__setattr__(self, "chosen", chosen)
+
+    def __getattr__(self, name: str) -> tuple[str, ...]:
+        """A facet's values by its filter name (``state.partners``), as templates read them."""
+        if name in _FILTER_NAMES:
+            return self.chosen.get(name, ())
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def values(self, facet: Facet) -> tuple[str, ...]:
+        """The values chosen of ``facet``."""
+        return self.chosen.get(facet.attr, ())
+
+    def changed(self, **changes: Any) -> SearchState:
+        """The state with ``changes``: its fields, or a facet's values by its filter name."""
+        facets = {name: changes.pop(name) for name in list(changes) if name in _FILTER_NAMES}
+        if facets:
+            changes["chosen"] = {**self.chosen, **facets}
+        return replace(self, **changes)
+
     @property
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q.strip() else "newest")
 
     @property
     def has_filters(self) -> bool:
-        facets = any(getattr(self, facet.attr) for facet in REGISTRY)
-        return facets or bool(self.date_from or self.date_to)
+        return bool(self.chosen) or bool(self.date_from or self.date_to)
 
     @property
     def is_home(self) -> bool:
@@ -87,7 +112,7 @@ class SearchState:
     def _asked(self) -> dict[str, Any]:
         """The filters, order and reading, as the searcher takes them."""
         return {
-            **{facet.attr: getattr(self, facet.attr) for facet in REGISTRY},
+            "filters": {facet.attr: self.values(facet) for facet in REGISTRY},
             "date_from": self.date_from or None,
             "date_to": self.date_to or None,
             "sort": self.effective_sort,
@@ -102,7 +127,7 @@ class SearchState:
         if self.exact:
             pairs.append(("exact", "1"))
         for facet in REGISTRY:
-            pairs.extend((facet.name, value) for value in getattr(self, facet.attr))
+            pairs.extend((facet.name, value) for value in self.values(facet))
         if self.date_from:
             pairs.append(("from", self.date_from))
         if self.date_to:
@@ -120,7 +145,7 @@ class SearchState:
         return [(k, v) for k, v in self.params(page=False) if k not in leave_out]
 
     def url(self, **changes: Any) -> str:
-        state = replace(self, **changes) if changes else self
+        state = self.changed(**changes) if changes else self
         return with_query(url_for("search.index"), state.params())
 
     def api_url(self) -> str:
@@ -147,17 +172,16 @@ class SearchState:
         return self.url(sort=sort, page=1)
 
     def has_value(self, facet: str, value: str) -> bool:
-        return value in getattr(self, FACETS[facet].attr)
+        return value in self.values(FACETS[facet])
 
     def toggle_url(self, facet: str, value: str) -> str:
         """Link that adds ``value`` to the facet's filter, or removes it if present."""
-        attr = FACETS[facet].attr
-        current = getattr(self, attr)
+        current = self.values(FACETS[facet])
         values = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return self.url(**{attr: values, "page": 1})
+        return self.url(**{FACETS[facet].attr: values, "page": 1})
 
     def without_filters_url(self) -> str:
-        return self.url(**{facet.attr: () for facet in REGISTRY}, date_from="", date_to="", page=1)
+        return self.url(chosen={}, date_from="", date_to="", page=1)
 
     def as_searched(self, result: SearchResult) -> SearchState:
         """The state with the filters the engine applied: a reversed date range
@@ -167,7 +191,7 @@ class SearchState:
             return self
 
         def kept(facet: Facet) -> tuple[str, ...]:
-            asked: tuple[str, ...] = getattr(self, facet.attr)
+            asked = self.values(facet)
             used = applied[facet.attr]
             if facet.name == YEAR:
                 return tuple(v for v in asked if v in {UNDATED_YEAR if y == 0 else str(y) for y in used})
@@ -176,10 +200,9 @@ class SearchState:
                 return tuple(a for a in used if any(_same_spelling(a, s) for s in asked))
             return tuple(v for v in asked if v in used)
 
-        changes: dict[str, Any] = {facet.attr: kept(facet) for facet in REGISTRY}
         return replace(
             self,
-            **changes,
+            chosen={facet.attr: kept(facet) for facet in REGISTRY},
             date_from=_iso(applied["date_from"]) if self.date_from else "",
             date_to=_iso(applied["date_to"]) if self.date_to else "",
             page=result.page,
@@ -239,7 +262,7 @@ def read_state() -> SearchState:
     chosen[FACETS[YEAR].attr] = tuple(year_text(y) for y in _values(YEAR))
     return SearchState(
         q=query_text(),
-        **chosen,
+        chosen=chosen,
         date_from=date_text(request.args.get("from", ""), "from"),
         date_to=date_text(request.args.get("to", ""), "to"),
         sort=sort,
