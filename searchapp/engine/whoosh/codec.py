@@ -199,19 +199,23 @@ def flat_positions(blob: bytes, ends, decode: Callable[[bytes], list[int]]) -> t
     if ends is None or not len(ends):
         return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
     begins = np.concatenate(([0], ends[:-1]))
-    if decode is _decode_pickled:
-        lists = pickle.loads(_stitched(blob, begins, ends))
-    else:
+    if decode is not _decode_pickled:
         lists = [decode(blob[b:e]) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
-        lists = [[p - q for p, q in zip(one, [0, *one[:-1]], strict=True)] for one in lists]
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    starts = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(starts[-1]))
+        flat, starts = _flattened(lists)
+        return flat.astype(np.int32), starts
+    deltas, starts = _flattened(pickle.loads(_stitched(blob, begins, ends)))
     # Positions are the running sum of the deltas within each posting.
     running = np.cumsum(deltas)
     before = np.concatenate(([0], running[starts[1:-1] - 1]))
-    return (running - np.repeat(before, counts)).astype(np.int32), starts
+    return (running - np.repeat(before, np.diff(starts))).astype(np.int32), starts
+
+
+def _flattened(lists: list[list[int]]) -> tuple[Any, Any]:
+    """The lists back to back in one array, and where each starts (one more at the end)."""
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    starts = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(starts[-1])), starts
 
 
 def _stitched(blob: bytes, begins, ends) -> bytes:
