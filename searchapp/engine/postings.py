@@ -268,7 +268,7 @@ class Evaluation:
             out[i] = phrase_at([p.positions(w[i]) for p, w in zip(plist, lists, strict=True)], slop)
         return out
 
-    def top(self, query, allowed, keep, k: int) -> list[tuple[int, float]]:
+    def top(self, query, allowed, k: int) -> list[tuple[int, float]]:
         """The ``k`` best of ``allowed`` for ``query``, as Whoosh's top collector ranks them.
 
         Proximity bonuses (phrases with slop) are first counted as if they matched
@@ -291,9 +291,7 @@ class Evaluation:
             checks: list[tuple[Any, ...]] = []
             for q in lazy:
                 docs, parts, plist = self._phrase_candidates(q, allowed)
-                inside = keep[docs] if len(docs) else np.zeros(0, dtype=bool)
-                docs = docs[inside]
-                bonus = tree_sum([p[inside] for p in parts]) if len(docs) else EMPTY_SCORES
+                bonus = tree_sum(parts) if len(docs) else EMPTY_SCORES
                 if q.boost != 1.0:
                     bonus = bonus * q.boost
                 where = np.searchsorted(allowed, docs)

@@ -38,10 +38,8 @@ def near_misses(
     near = apply_filters(cols, near, filters)
     if not len(near):
         return []
-    keep = np.zeros(cols.size, dtype=bool)
-    keep[near] = True
     if plan.built.query is not None:
-        ranked = run.top(plan.built.query, near, keep, limit)
+        ranked = run.top(plan.built.query, near, limit)
     else:
         ranked = [(int(d), 0.0) for d in near[:limit]]
     out = []

@@ -13,13 +13,13 @@ from searchapp.search.columns import Columns
 RERANK_DEPTH = 100
 
 
-def ordered(run: Evaluation, built, cols: Columns, allowed, keep, sort: str, limit: int, coverage_power: float):
+def ordered(run: Evaluation, built, cols: Columns, allowed, sort: str, limit: int, coverage_power: float):
     """The first ``limit`` of ``allowed`` in ``sort`` order, as (docnum, score).
 
     A search without a query is listed newest first even when sorted by relevance.
     """
     if sort == "relevance" and built.query is not None:
-        return ranked(run, built, allowed, keep, limit, coverage_power)
+        return ranked(run, built, allowed, limit, coverage_power)
     return by_date(cols, allowed, limit, newest=sort != "oldest")
 
 
@@ -27,7 +27,7 @@ def grouped(run: Evaluation, built, cols: Columns, allowed, keep, sort: str, wan
     """The first ``want`` results as (docnum, score, same-story docnums)."""
     pool = want if not group else min(len(allowed), want * 2 + 10)
     while True:
-        found = ordered(run, built, cols, allowed, keep, sort, pool, coverage_power)
+        found = ordered(run, built, cols, allowed, sort, pool, coverage_power)
         if not group:
             return [(d, score, []) for d, score in found]
         groups = collapse_stories(found, cols, keep)
@@ -36,17 +36,17 @@ def grouped(run: Evaluation, built, cols: Columns, allowed, keep, sort: str, wan
         pool = min(len(allowed), pool * 2)
 
 
-def ranked(run: Evaluation, built, allowed, keep, limit: int, coverage_power: float) -> list[tuple[int, float]]:
+def ranked(run: Evaluation, built, allowed, limit: int, coverage_power: float) -> list[tuple[int, float]]:
     """The best ``limit`` of ``allowed`` for the built query, best first."""
     if not len(allowed) or limit <= 0:
         return []
     power = coverage_power
     if power <= 0 or len(built.concepts) < 2:
-        return run.top(built.query, allowed, keep, limit)
+        return run.top(built.query, allowed, limit)
     # Re-score a deeper pool by how many of the query's concepts each
     # document covers: all of them beats one rare word repeated.
     pool = max(limit, RERANK_DEPTH)
-    top = run.top(built.query, allowed, keep, pool)
+    top = run.top(built.query, allowed, pool)
     matched = run.matched_terms(built.query, [d for d, _ in top])
     rescored = [(d, score * built.coverage(terms) ** power) for (d, score), terms in zip(top, matched, strict=True)]
     rescored.sort(key=lambda pair: (-pair[1], pair[0]))

@@ -208,10 +208,8 @@ class Searcher:
             wanted = (asked, date_from, date_to)
             plan, _, _, allowed, _ = self._resolve(gen, searcher, query, exact, wanted)
             want = len(allowed) if limit is None else min(limit, len(allowed))
-            keep = np.zeros(gen.columns.size, dtype=bool)
-            keep[allowed] = True
             power = self.config.ranking.coverage_power
-            found = ordered(plan.run, plan.built, gen.columns, allowed, keep, sort, want, power)
+            found = ordered(plan.run, plan.built, gen.columns, allowed, sort, want, power)
         except BaseException:
             gen.release()
             raise
