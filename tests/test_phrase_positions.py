@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.formats import Positions
 
-from searchapp.engine import arrays, phrases
-from searchapp.engine.whoosh import codec
+from searchapp.engine import arrays, phrases, positions
+from searchapp.engine.whoosh import codec, flatcopy
 
 # Positions of one posting: distinct, sorted, some past one byte and two bytes.
 _POSITIONS = st.lists(st.integers(0, 70_000), min_size=1, max_size=40, unique=True).map(sorted)
@@ -18,7 +18,7 @@ def _postings(lists: list[list[int]], encode) -> arrays.Postings:
     values = [encode(one) for one in lists]
     docs = np.arange(len(lists), dtype=np.int64)
     decode = codec.position_decoder(Positions())
-    return arrays.Postings(docs, np.ones(len(lists)), values, decode, "syl", "x")
+    return arrays.Postings(docs, np.ones(len(lists)), positions.EncodedPositions(values, decode), "syl", "x")
 
 
 def _whoosh_encode(poslist: list[int]) -> bytes:
@@ -31,7 +31,8 @@ def test_a_whole_term_decodes_to_what_each_posting_decodes_to(lists):
     for encode in (codec.encode_positions, _whoosh_encode):
         term = _postings(lists, encode)
         one_by_one = [term.positions(i) for i in range(term.size)]
-        flat, starts = codec.flat_positions(term.blob, term.ends, term.decode)
+        source = term.source
+        flat, starts = codec.flat_positions(source.blob, source.ends, source.decode)
         assert [flat[starts[i] : starts[i + 1]].tolist() for i in range(term.size)] == one_by_one == lists
 
 
@@ -54,16 +55,17 @@ def test_every_candidate_at_once_matches_the_one_document_check(documents):
     # Positions decoded posting by posting, then for the whole term at once.
     for share in (0, 10**9):
         terms = [_postings([doc[w] for doc in documents], codec.encode_positions) for w in range(words)]
-        saved, arrays._DECODE_ALL_SHARE = arrays._DECODE_ALL_SHARE, share
+        saved, positions.DECODE_ALL_SHARE = positions.DECODE_ALL_SHARE, share
         try:
             assert phrases.consecutive(terms, where, len(documents)).tolist() == expected
         finally:
-            arrays._DECODE_ALL_SHARE = saved
-        assert (terms[0].flat is None) == (share == 0)
+            positions.DECODE_ALL_SHARE = saved
+        assert (terms[0].source.flat is None) == (share == 0)
 
 
 def test_a_term_read_where_it_is_wanted_gives_the_same_postings_there(tmp_path, monkeypatch):
-    """Blocks that hold none of the wanted articles are skipped; the others give what a whole read gives."""
+    """Blocks that hold none of the wanted articles are skipped; the others give what a whole read gives
+    (read from Whoosh's blocks: the segments' flat copies are not opened)."""
     import json
     import random
 
@@ -80,6 +82,7 @@ def test_a_term_read_where_it_is_wanted_gives_the_same_postings_there(tmp_path, 
         for i in range(700)
     ]
     (corpus / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(flatcopy, "open_flat_copy", lambda leaf: None)
     searcher = Searcher(build_index(tmp_path, corpus))
     searcher.search("hợp tác")
     gen, whoosh_searcher = searcher._live.open()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
+from searchapp.engine.positions import EncodedPositions, MappedPositions
 from searchapp.engine.scored import EMPTY_DOCS, EMPTY_SCORES
-from searchapp.engine.whoosh import codec
+from searchapp.engine.whoosh import codec, flatcopy
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
@@ -24,28 +24,18 @@ POSTINGS_CACHE = 4_000_000
 # wanted at is read only where they are (see Engine.postings_among).
 _PARTIAL_SHARE = 4
 _MISSING = object()
-# A phrase needing the positions of more than one posting in this many
-# decodes all of the term's positions at once, and keeps them.
-_DECODE_ALL_SHARE = 8
 
 
 class Postings:
-    """One term's postings over the whole index: global docnums, BM25F scores."""
+    """One term's postings over the whole index: global docnums, BM25F scores,
+    and where their positions come from (None for a field without positions)."""
 
-    __slots__ = ("docs", "scores", "blob", "ends", "flat", "starts", "decode", "field", "text", "size")
+    __slots__ = ("docs", "scores", "source", "field", "text", "size")
 
-    def __init__(self, docs, scores, values: list[bytes] | None, decode, field: str, text: str) -> None:
+    def __init__(self, docs, scores, source: EncodedPositions | MappedPositions | None, field: str, text: str) -> None:
         self.docs = docs
         self.scores = scores
-        # Encoded positions, one bytes object per posting, joined (a cached
-        # posting costs its bytes plus 8 instead of a Python object each) until
-        # a phrase first needs them; then decoded once, for every posting, into
-        # one flat array of positions.
-        self.blob = b"".join(values) if values is not None else b""
-        self.ends: Any = np.cumsum([len(v) for v in values], dtype=np.int64) if values is not None else None
-        self.flat: Any = None
-        self.starts: Any = None
-        self.decode = decode
+        self.source = source
         self.field = field
         self.text = text
         self.size = len(docs)
@@ -57,38 +47,14 @@ class Postings:
             return self
         return _Part(self, np.flatnonzero(inside))
 
-    def _decoded(self) -> None:
-        if self.flat is None:
-            self.flat, self.starts = codec.flat_positions(self.blob, self.ends, self.decode)
-            self.blob, self.ends = b"", None
-
-    def _value(self, index: int) -> bytes:
-        start = int(self.ends[index - 1]) if index else 0
-        return self.blob[start : int(self.ends[index])]
-
     def positions(self, index: int) -> list[int]:
-        if self.flat is None:  # one posting: not worth decoding them all
-            return self.decode(self._value(index))
-        return self.flat[self.starts[index] : self.starts[index + 1]].tolist()
+        assert self.source is not None
+        return self.source.one(index)
 
     def positions_at(self, indexes):
-        """The positions of the postings at ``indexes``, flat, and which of ``indexes`` each belongs to.
-
-        A few postings are decoded one by one; for many, every posting of the
-        term is decoded at once and kept.
-        """
-        if self.flat is None and len(indexes) * _DECODE_ALL_SHARE < self.size:
-            lists = [self.decode(self._value(i)) for i in indexes.tolist()]
-            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-            flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-            return flat, np.repeat(np.arange(len(indexes)), counts)
-        self._decoded()
-        starts = self.starts[indexes]
-        counts = self.starts[indexes + 1] - starts
-        owner = np.repeat(np.arange(len(indexes)), counts)
-        first = np.cumsum(counts) - counts
-        at = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
-        return self.flat[at], owner
+        """The positions of the postings at ``indexes``, flat, and which of ``indexes`` each belongs to."""
+        assert self.source is not None
+        return self.source.at(indexes)
 
 
 class _Part(Postings):
@@ -97,7 +63,7 @@ class _Part(Postings):
     __slots__ = ("whole", "index")
 
     def __init__(self, whole: Postings, index) -> None:
-        super().__init__(whole.docs[index], whole.scores[index], None, whole.decode, whole.field, whole.text)
+        super().__init__(whole.docs[index], whole.scores[index], None, whole.field, whole.text)
         self.whole = whole
         self.index = index
 
@@ -124,6 +90,7 @@ class Engine:
         self.field_B = codec.bm25_field_b(weighting)
         self._lengths: dict[str, Any] = {}
         self._cache: OrderedDict = OrderedDict()
+        self._copies: dict[str, flatcopy.FlatCopy | None] = {}
         self._cached_count = 0
         self._lock = threading.Lock()
 
@@ -207,17 +174,77 @@ class Engine:
         btext = self._term_bytes(field, text)
         if btext is None:
             return None
-        fieldobj = self.schema[field]
         reader = searcher.reader()
         if (field, btext) not in reader:
             return None
-        positional = fieldobj.format.supports("positions")
-        id_parts, weight_parts, values = [], [], []
+        positional = self.schema[field].format.supports("positions")
         # The calling thread's own reader: a reader's files keep one read
         # position, so two threads reading through one reader corrupt each other.
-        for leaf, offset in reader.leaf_readers():
-            if (field, btext) not in leaf:
-                continue
+        leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers() if (field, btext) in leaf]
+        read = self._read_mapped(leaves, field, btext, within, positional)
+        if read is None:
+            read = self._read_blocks(leaves, field, btext, within, positional)
+        docs, tf, source = read
+        keep = None
+        if self.has_deletions and len(docs):
+            keep = self.live[docs]
+        if within is not None and len(docs):
+            inside = np.isin(docs, within, assume_unique=True)
+            keep = inside if keep is None else keep & inside
+        if keep is not None and not keep.all():
+            docs, tf = docs[keep], tf[keep]
+            source = source.kept(keep) if source is not None else None
+        if isinstance(source, list):
+            source = EncodedPositions(source, codec.position_decoder(self.schema[field].format))
+        return Postings(docs, self._scores(searcher, field, btext, docs, tf), source, field, text)
+
+    def _scores(self, searcher, field: str, btext: bytes, docs, tf):
+        """BM25F exactly as whoosh.scoring.bm25, from the top-level statistics."""
+        idf = searcher.idf(field, btext)
+        avgfl = searcher.avg_field_length(field) or 1
+        B = self.field_B.get(field, self.B)
+        K1 = self.K1
+        fl = self.lengths(searcher, field)[docs]
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _flat_copy(self, leaf) -> flatcopy.FlatCopy | None:
+        name = flatcopy.segment_name(leaf)
+        if name not in self._copies:
+            with self._lock:
+                if name not in self._copies:
+                    self._copies[name] = flatcopy.open_flat_copy(leaf)
+        return self._copies[name]
+
+    def _read_mapped(self, leaves, field: str, btext: bytes, within, positional: bool):
+        """The term's postings from the segments' flat copies, or None where a
+        segment has none (or one without the term Whoosh says it holds)."""
+        copies = [self._flat_copy(leaf) for leaf, _ in leaves]
+        docs, tfs, parts, indexes = [], [], [], []
+        for number, ((leaf, offset), copy) in enumerate(zip(leaves, copies, strict=True)):
+            span = copy.find(field, btext) if copy is not None else None
+            if copy is None or span is None:
+                return None
+            index = np.arange(*span)
+            if within is not None:
+                lo, hi = np.searchsorted(within, [offset, offset + leaf.doc_count_all()])
+                index = _found_at(copy.docs, span, within[lo:hi] - offset)
+            docs.append(copy.docs[index].astype(np.int64) + offset)
+            tfs.append(copy.weights[index].astype(np.float64))
+            parts.append(np.full(len(index), number, dtype=np.int8))
+            indexes.append(index)
+        if not docs:
+            return EMPTY_DOCS, EMPTY_SCORES, None
+        source = None
+        if positional:
+            part = np.concatenate(parts) if len(copies) > 1 else None
+            source = MappedPositions(copies, part, np.concatenate(indexes))
+        return np.concatenate(docs), np.concatenate(tfs), source
+
+    def _read_blocks(self, leaves, field: str, btext: bytes, within, positional: bool):
+        """The term's postings decoded from Whoosh's posting blocks; the positions
+        as a list of encoded values."""
+        id_parts, weight_parts, values = [], [], []
+        for leaf, offset in leaves:
             wanted = None
             if within is not None:
                 lo, hi = np.searchsorted(within, [offset, offset + leaf.doc_count_all()])
@@ -231,21 +258,20 @@ class Engine:
                     values.extend(vals)
         docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
         tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
-        keep = None
-        if self.has_deletions and len(docs):
-            keep = self.live[docs]
-        if within is not None and len(docs):
-            inside = np.isin(docs, within, assume_unique=True)
-            keep = inside if keep is None else keep & inside
-        if keep is not None and not keep.all():
-            docs, tf = docs[keep], tf[keep]
-            values = [v for v, k in zip(values, keep.tolist(), strict=True) if k] if positional else values
-        # BM25F exactly as whoosh.scoring.bm25, from the top-level statistics.
-        idf = searcher.idf(field, btext)
-        avgfl = searcher.avg_field_length(field) or 1
-        B = self.field_B.get(field, self.B)
-        K1 = self.K1
-        fl = self.lengths(searcher, field)[docs]
-        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        decode = codec.position_decoder(fieldobj.format) if positional else None
-        return Postings(docs, scores, values if positional else None, decode, field, text)
+        return docs, tf, (_Values(values) if positional else None)
+
+
+class _Values(list):
+    """Encoded position values being filtered, before they become an :class:`EncodedPositions`."""
+
+    def kept(self, keep) -> _Values:
+        return _Values(v for v, k in zip(self, keep.tolist(), strict=True) if k)
+
+
+def _found_at(docs, span: tuple[int, int], wanted):
+    """Where in ``docs`` (within ``span``, sorted) the sorted ``wanted`` docnums are."""
+    first, last = span
+    at = np.searchsorted(docs[first:last], wanted)
+    ok = at < last - first
+    at, wanted = at[ok], wanted[ok]
+    return first + at[docs[first:last][at] == wanted]

@@ -19,6 +19,9 @@ from collections.abc import Iterable
 
 from whoosh.writing import SegmentWriter
 
+from searchapp.engine.whoosh.codec import position_decoder
+from searchapp.engine.whoosh.flatcopy import PART_EXT, FlatCopyWriter
+
 
 class FastWriter:
     """Feeds a Whoosh ``SegmentWriter`` faster, with an index of the same content.
@@ -206,6 +209,8 @@ def _flush_segment(writer) -> None:
     lastfn = None
     postwriter = None
     lengths = None
+    decode = None
+    copy = FlatCopyWriter()
     for (fieldname, btext), postings in writer.pool.iter_terms():
         if fieldname != lastfn:
             if lastfn is not None:
@@ -216,6 +221,8 @@ def _flush_segment(writer) -> None:
             if fieldname not in lengths_by_field:
                 lengths_by_field[fieldname] = _field_lengths(pdr, fieldname)
             lengths = lengths_by_field[fieldname]
+            fmt = schema[fieldname].format
+            decode = position_decoder(fmt) if fmt.supports("positions") else None
         ids = postings[0::3]
         weights = postings[1::3]
         values = postings[2::3]
@@ -227,7 +234,10 @@ def _flush_segment(writer) -> None:
         fieldwriter.start_term(btext)
         _write_postings(postwriter, ids, weights, values, lengths)
         fieldwriter.finish_term()
+        copy.add_term(fieldname, btext, ids, weights, values, decode)
     fieldwriter.close()
+    with writer.newsegment.create_file(writer.storage, PART_EXT) as out:
+        copy.write(out, writer.docnum)
     if pdr:
         pdr.close()
 
