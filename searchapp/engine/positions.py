@@ -75,7 +75,9 @@ class MappedPositions:
         return MappedPositions(self.copies, None if self.part is None else self.part[keep], self.index[keep])
 
     def one(self, index: int) -> list[int]:
-        return self.at(np.array([index]))[0].tolist()
+        copy = self.copies[0 if self.part is None else int(self.part[index])]
+        where = int(self.index[index])
+        return copy.positions[int(copy.pos_starts[where]) : int(copy.pos_starts[where + 1])].tolist()
 
     def at(self, indexes):
         """The positions of the postings at ``indexes``, flat, and which of ``indexes`` each belongs to."""
