@@ -224,12 +224,14 @@ class Engine:
             span = copy.find(field, btext) if copy is not None else None
             if copy is None or span is None:
                 return None
-            index = np.arange(*span)
-            if within is not None:
+            if within is None:
+                index: Any = np.arange(*span, dtype=np.int32)
+                at: Any = slice(*span)  # a slice reads the arrays in place; an index array gathers
+            else:
                 lo, hi = np.searchsorted(within, [offset, offset + leaf.doc_count_all()])
-                index = _found_at(copy.docs, span, within[lo:hi] - offset)
-            docs.append(copy.docs[index].astype(np.int64) + offset)
-            tfs.append(copy.weights[index].astype(np.float64))
+                index = at = _found_at(copy.docs, span, within[lo:hi] - offset)
+            docs.append(copy.docs[at].astype(np.int64) + offset)
+            tfs.append(copy.weights[at].astype(np.float64))
             parts.append(np.full(len(index), number, dtype=np.int8))
             indexes.append(index)
         if not docs:
@@ -274,4 +276,4 @@ def _found_at(docs, span: tuple[int, int], wanted):
     at = np.searchsorted(docs[first:last], wanted)
     ok = at < last - first
     at, wanted = at[ok], wanted[ok]
-    return first + at[docs[first:last][at] == wanted]
+    return (first + at[docs[first:last][at] == wanted]).astype(np.int32)
