@@ -149,3 +149,22 @@ def test_the_flat_copy_rejects_a_part_that_does_not_add_up(tmp_path):
     with pytest.raises(ValueError):
         flatcopy.FlatCopy(part[: len(part) // 2], table["doc_count"])
     assert config is not None
+
+
+def test_a_term_whose_postings_cannot_be_right_is_read_from_the_blocks(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 120, seed=11)
+    config = build_index(tmp_path, corpus)
+    engine, whoosh_searcher = _engine(config)
+    good = engine._read(whoosh_searcher, "syl", "hợp")
+    copy = next(c for c in engine._copies.values() if c is not None)
+    span = copy.find("syl", "hợp".encode())
+    assert span is not None
+    broken = copy.docs.copy()
+    broken[span[1] - 1] = copy.doc_count + 5  # a docnum past the segment's end
+    monkeypatch.setattr(copy, "docs", broken)
+    assert copy.find("syl", "hợp".encode()) is None
+    engine._cache.clear()
+    again = engine._read(whoosh_searcher, "syl", "hợp")
+    assert again.docs.tolist() == good.docs.tolist()
+    assert again.scores.tolist() == good.scores.tolist()

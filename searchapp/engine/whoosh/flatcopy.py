@@ -171,6 +171,7 @@ class FlatCopy:
         self.pos_starts: Any
         self.positions: Any
         self._keys = memoryview(self.keys)
+        self.doc_count = doc_count
         self._check()
 
     def _check(self) -> None:
@@ -188,7 +189,8 @@ class FlatCopy:
         return bytes(self._keys[start : int(self.key_ends[i])])
 
     def find(self, fieldname: str, btext: bytes) -> tuple[int, int] | None:
-        """Where the term's postings are (first, past last), or None if it has none here."""
+        """Where the term's postings are (first, past last), or None if it has none
+        here (or ones that cannot be right)."""
         key = _key(fieldname, btext)
         lo, hi = 0, len(self.key_ends)
         while lo < hi:  # the first key not below ``key``
@@ -200,7 +202,18 @@ class FlatCopy:
         if lo == len(self.key_ends) or self._key_at(lo) != key:
             return None
         first = int(self.post_ends[lo - 1]) if lo else 0
-        return first, int(self.post_ends[lo])
+        span = first, int(self.post_ends[lo])
+        return span if self._sound(*span) else None
+
+    def _sound(self, first: int, last: int) -> bool:
+        """Whether a term's postings stay inside the segment and its positions
+        inside the copy: a cheap check at each read (the postings are sorted),
+        so junk is read from the blocks instead of failing a search."""
+        if not 0 <= first <= last <= len(self.docs):
+            return False
+        if first < last and not (0 <= self.docs[first] <= self.docs[last - 1] < self.doc_count):
+            return False
+        return bool(self.pos_starts[first] <= self.pos_starts[last] <= len(self.positions))
 
 
 def open_flat_copy(leaf) -> FlatCopy | None:
