@@ -45,7 +45,7 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import PAIR_TOPICS, TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
 
 MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
-# Inverse strength of the L2 penalty on standardised features: 357 articles
+# Inverse strength of the L2 penalty on standardised features: 427 articles
 # are few, and a penalty keeps the weights of rare topics modest.
 PENALTY_C = 1.0
 # The thresholds tried, and the precision they must keep inside the fitted
