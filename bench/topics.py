@@ -46,11 +46,17 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "all")
+SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "all")
 # split -> (seed, articles drawn from each pool file), for the splits drawn by --draw.
 DRAWS = {
     "fresh-4": (
         20261203,
+        {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
+    ),
+    # Drawn after the model with its own weights for bilateral relations, to
+    # measure it once on articles nobody had looked at; same counts as fresh-4.
+    "fresh-5": (
+        20261205,
         {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
     ),
 }

@@ -24,3 +24,64 @@ def test_the_shipped_topic_model_is_the_fit_of_the_judged_set(corpus_real) -> No
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _topics_fit():
+    sys.path[:0] = [str(REPO / "bench")]
+    try:
+        import topics_fit
+    finally:
+        del sys.path[0]
+    return topics_fit
+
+
+def test_the_threshold_is_the_lowest_that_keeps_precision_at_the_floor(monkeypatch) -> None:
+    import numpy as np
+
+    fit = _topics_fit()
+    # Ten articles, one pair each: the five likeliest are right, then one
+    # wrong, one right, and three wrong at the bottom.
+    probability = np.array([0.9, 0.85, 0.8, 0.75, 0.7, 0.62, 0.58, 0.4, 0.35, 0.31])
+    labels = np.array([1, 1, 1, 1, 1, 0, 1, 0, 0, 0])
+    examples = fit.Examples(
+        ids=[f"a{n}" for n in range(10)],
+        splits=np.array(["tune"] * 10),
+        topics=np.zeros(10, int),
+        features=np.zeros((10, 1)),
+        labels=labels,
+    )
+    monkeypatch.setattr(fit, "left_out_probabilities", lambda examples, rows: probability)
+    monkeypatch.setattr(fit, "PRECISION_FLOOR", 0.85)
+    # Above 0.4 the top seven are kept, six of them right (0.857); at 0.4
+    # or below a wrong one joins them.
+    assert fit.choose_threshold(examples, np.ones(10, bool)) == 0.425
+    monkeypatch.setattr(fit, "PRECISION_FLOOR", 0.99)
+    assert fit.choose_threshold(examples, np.ones(10, bool)) == 0.625
+
+
+def test_the_pair_weights_are_added_for_the_pair_topic_only() -> None:
+    from searchapp.corpus.extract.topics import _TopicModel
+
+    model = _TopicModel(
+        weights=(1.0, 0.0),
+        pair_weights=(0.0, 2.0),
+        pair_slugs=frozenset({"ngoai-giao-song-phuong"}),
+        bias={"ngoai-giao-song-phuong": 0.0, "asean": 0.0},
+        threshold=0.5,
+    )
+    assert model.probability("asean", [0.0, 1.0]) == 0.5
+    assert model.probability("ngoai-giao-song-phuong", [0.0, 1.0]) > 0.85
+    assert model.probability("asean", [1.0, 0.0]) == model.probability("ngoai-giao-song-phuong", [1.0, 0.0])
+
+
+def test_a_main_partner_tied_to_another_topic_is_read_for_every_other_topic() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, topic_features
+
+    title = "Hàn Quốc và Mỹ bàn cách đối phó Triều Tiên"
+    body = "Triều Tiên phóng tên lửa. Hàn Quốc và Mỹ điện đàm về Triều Tiên. Triều Tiên bác bỏ."
+    column = TOPIC_FEATURES.index("mainly about a partner of another topic")
+    features = dict(topic_features(title, body))
+    # North Korea is the peninsula's partner: for that topic it is its own.
+    assert features["ban-dao-trieu-tien"][column] == 0.0
+    assert features["ngoai-giao-song-phuong"][column] == 1.0
+    assert dict(topic_features("Giá rau tăng", "Rau muống tăng giá."))["asean"][column] == 0.0

@@ -29,6 +29,7 @@ from searchapp.corpus.extract.partners import (
 )
 from searchapp.corpus.extract.sources import extract_source
 from searchapp.corpus.extract.topics import (
+    PAIR_TOPICS,
     TOPIC_FEATURES,
     TOPICS,
     all_topics,
@@ -39,6 +40,7 @@ from searchapp.corpus.extract.topics import (
 )
 
 __all__ = [
+    "PAIR_TOPICS",
     "TOPICS",
     "TOPIC_FEATURES",
     "all_partners",

@@ -115,9 +115,12 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
 # speaks of it (an article about a topic keeps coming back to it, one that
 # brushes it names it once in a long text), how it ranks among the article's
 # topics, whether a partner tied to the topic (North Korea, the UN) is one the
-# article is mainly about, and for a pair topic how plainly the article is
-# about two countries. ``bench/topics_fit.py`` fits one weight per feature and one
-# bias per topic on the judged set and writes them to ``data/topic_model.toml``.
+# article is mainly about, whether one tied to another topic is (two countries
+# at odds over Qatar or North Korea are that crisis before they are a
+# relationship), and for a pair topic how plainly the article is about two
+# countries. ``bench/topics_fit.py`` fits one weight per feature and one bias
+# per topic on the judged set, plus the pair topic's own weights, and writes
+# them to ``data/topic_model.toml``.
 TOPIC_FEATURES = (
     "evidence",
     "title evidence",
@@ -128,6 +131,7 @@ TOPIC_FEATURES = (
     "strong phrases in the body",
     "body evidence per 100 syllables",
     "mainly about a partner of the topic",
+    "mainly about a partner of another topic",
     "mainly about two countries",
     "two countries in the title",
     "share of the strongest topic",
@@ -153,6 +157,7 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
     pair = pair_strength(title, body) if any(t.pair for t in _topics()) else 0
     main_partners = frozenset(extract_partners(title, body))
+    tied = {topic.slug: not topic.partners.isdisjoint(main_partners) for topic in _topics()}
     raw = []
     for topic in _topics():
         evidence = {
@@ -179,7 +184,8 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     min(strong["lead"], 3),
                     log1p(strong["body"]),
                     log1p(density),
-                    float(not topic.partners.isdisjoint(main_partners)),
+                    float(tied[topic.slug]),
+                    float(any(tied[other.slug] for other in _topics() if other is not topic)),
                     float(topic.pair and pair == 1),
                     float(topic.pair and pair == 2),
                     total / strongest,
@@ -195,11 +201,19 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
 @dataclass(frozen=True)
 class _TopicModel:
     weights: tuple[float, ...]
+    # Added to ``weights`` for a pair topic: bilateral relations, told through
+    # two countries, read the same evidence otherwise than the other topics
+    # (a dash-joined pair in the title means more to it, the rank less).
+    pair_weights: tuple[float, ...]
+    pair_slugs: frozenset[str]
     bias: dict[str, float]
     threshold: float
 
     def probability(self, slug: str, features: list[float]) -> float:
-        score = self.bias.get(slug, 0.0) + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        weights = self.weights
+        if slug in self.pair_slugs:
+            weights = tuple(w + extra for w, extra in zip(weights, self.pair_weights, strict=True))
+        score = self.bias.get(slug, 0.0) + sum(w * x for w, x in zip(weights, features, strict=True))
         return 1.0 / (1.0 + exp(-score))
 
 
@@ -208,7 +222,13 @@ def _topic_model() -> _TopicModel:
     data = load("topic_model.toml")
     if tuple(data["features"]) != TOPIC_FEATURES:
         raise ValueError("data/topic_model.toml was fitted on other features: run bench/topics_fit.py")
-    return _TopicModel(tuple(map(float, data["weights"])), dict(data["bias"]), float(data["threshold"]))
+    return _TopicModel(
+        tuple(map(float, data["weights"])),
+        tuple(map(float, data["pair_weights"])),
+        frozenset(t.slug for t in _topics() if t.pair),
+        dict(data["bias"]),
+        float(data["threshold"]),
+    )
 
 
 def extract_topics(title: str, body: str) -> list[str]:
@@ -216,8 +236,9 @@ def extract_topics(title: str, body: str) -> list[str]:
 
     The taxonomy and its weighted phrases are in ``data/topics.toml``; how
     evidence becomes a topic is the model of ``data/topic_model.toml``, fitted
-    on the judged set: a topic is kept when the model gives it at least even
-    odds, and no article has more than ``_TOPIC_MAX`` topics.
+    on the judged set: a topic is kept when the model's probability reaches
+    the threshold chosen there by cross-validation, and no article has more
+    than ``_TOPIC_MAX`` topics.
     """
     model = _topic_model()
     scored = [(model.probability(slug, features), slug) for slug, features in topic_features(title, body)]
@@ -245,3 +266,6 @@ def all_topics() -> list[tuple[str, str]]:
 
 
 TOPICS: tuple[str, ...] = tuple(slug for slug, _ in all_topics())
+# Topics told through two countries (``pair = true``): the model gives them
+# weights of their own on top of the shared ones.
+PAIR_TOPICS: frozenset[str] = frozenset(t.slug for t in _topics() if t.pair)
