@@ -8,17 +8,17 @@ from hypothesis import strategies as st
 from whoosh.formats import Positions
 
 from searchapp.engine import arrays, phrases, positions
-from searchapp.engine.whoosh import codec, flatcopy
+from searchapp.engine.whoosh import codec, flatcopy, values
 
 # Positions of one posting: distinct, sorted, some past one byte and two bytes.
 _POSITIONS = st.lists(st.integers(0, 70_000), min_size=1, max_size=40, unique=True).map(sorted)
 
 
 def _postings(lists: list[list[int]], encode) -> arrays.Postings:
-    values = [encode(one) for one in lists]
+    encoded = [encode(one) for one in lists]
     docs = np.arange(len(lists), dtype=np.int64)
-    decode = codec.position_decoder(Positions())
-    return arrays.Postings(docs, np.ones(len(lists)), positions.EncodedPositions(values, decode), "syl", "x")
+    decode = values.position_decoder(Positions())
+    return arrays.Postings(docs, np.ones(len(lists)), positions.EncodedPositions(encoded, decode), "syl", "x")
 
 
 def _whoosh_encode(poslist: list[int]) -> bytes:
@@ -28,12 +28,34 @@ def _whoosh_encode(poslist: list[int]) -> bytes:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_POSITIONS, min_size=1, max_size=30))
 def test_a_whole_term_decodes_to_what_each_posting_decodes_to(lists):
-    for encode in (codec.encode_positions, _whoosh_encode):
+    for encode in (values.encode_positions, _whoosh_encode):
         term = _postings(lists, encode)
         one_by_one = [term.positions(i) for i in range(term.size)]
         source = term.source
-        flat, starts = codec.flat_positions(source.blob, source.ends, source.decode)
+        flat, starts = values.flat_positions(source.blob, source.ends, source.decode)
         assert [flat[starts[i] : starts[i + 1]].tolist() for i in range(term.size)] == one_by_one == lists
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(_POSITIONS, st.just([]), st.just(list(range(0, 3_000, 2)))), min_size=1, max_size=12))
+def test_values_pickle_reads_best_decode_the_same_in_bulk(lists):
+    """Lists pickled in several batches (over 1,000 items), empty ones and Whoosh's own
+    encoding go through pickle; the bulk reading of the others agrees with it."""
+    for encode in (values.encode_positions, _whoosh_encode):
+        encoded = [encode(one) for one in lists]
+        flat, starts = values.flat_positions_of(encoded, values.position_decoder(Positions()))
+        assert [flat[starts[i] : starts[i + 1]].tolist() for i in range(len(lists))] == lists
+
+
+def test_a_value_of_an_unexpected_shape_is_left_to_pickle():
+    """A pickle written with another protocol is still read (by pickle), next to ordinary ones."""
+    import pickle
+    import struct
+
+    odd = struct.pack("!I", 3) + pickle.dumps([4, 1, 7], 4)
+    encoded = [values.encode_positions([5, 9]), odd, values.encode_positions([70_000])]
+    flat, starts = values.flat_positions_of(encoded, values.position_decoder(Positions()))
+    assert [flat[starts[i] : starts[i + 1]].tolist() for i in range(3)] == [[5, 9], [4, 5, 12], [70_000]]
 
 
 @settings(max_examples=80, deadline=None)
@@ -54,7 +76,7 @@ def test_every_candidate_at_once_matches_the_one_document_check(documents):
     where = [np.arange(len(documents)) for _ in range(words)]
     # Positions decoded posting by posting, then for the whole term at once.
     for share in (0, 10**9):
-        terms = [_postings([doc[w] for doc in documents], codec.encode_positions) for w in range(words)]
+        terms = [_postings([doc[w] for doc in documents], values.encode_positions) for w in range(words)]
         saved, positions.DECODE_ALL_SHARE = positions.DECODE_ALL_SHARE, share
         try:
             assert phrases.consecutive(terms, where, len(documents)).tolist() == expected

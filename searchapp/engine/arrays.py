@@ -16,7 +16,7 @@ import numpy as np
 
 from searchapp.engine.positions import EncodedPositions, MappedPositions
 from searchapp.engine.scored import EMPTY_DOCS, EMPTY_SCORES
-from searchapp.engine.whoosh import codec, flatcopy
+from searchapp.engine.whoosh import codec, flatcopy, values
 
 # Posting lists kept per generation, counted in postings.
 POSTINGS_CACHE = 4_000_000
@@ -195,7 +195,7 @@ class Engine:
             docs, tf = docs[keep], tf[keep]
             source = source.kept(keep) if source is not None else None
         if isinstance(source, list):
-            source = EncodedPositions(source, codec.position_decoder(self.schema[field].format))
+            source = EncodedPositions(source, values.position_decoder(self.schema[field].format))
         return Postings(docs, self._scores(searcher, field, btext, docs, tf), source, field, text)
 
     def _scores(self, searcher, field: str, btext: bytes, docs, tf):
@@ -245,7 +245,7 @@ class Engine:
     def _read_blocks(self, leaves, field: str, btext: bytes, within, positional: bool):
         """The term's postings decoded from Whoosh's posting blocks; the positions
         as a list of encoded values."""
-        id_parts, weight_parts, values = [], [], []
+        id_parts, weight_parts, encoded = [], [], []
         for leaf, offset in leaves:
             wanted = None
             if within is not None:
@@ -257,10 +257,10 @@ class Engine:
                 id_parts.append(ids + offset)
                 weight_parts.append(tf)
                 if vals is not None:
-                    values.extend(vals)
+                    encoded.extend(vals)
         docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
         tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
-        return docs, tf, (_Values(values) if positional else None)
+        return docs, tf, (_Values(encoded) if positional else None)
 
 
 class _Values(list):

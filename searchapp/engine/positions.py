@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from searchapp.engine.whoosh import codec
+from searchapp.engine.whoosh import values
 
 # A phrase needing the positions of more than one encoded posting in this
 # many decodes all of the term's positions at once, and keeps them.
@@ -36,7 +36,7 @@ class EncodedPositions:
 
     def decoded(self) -> None:
         if self.flat is None:
-            self.flat, self.starts = codec.flat_positions(self.blob, self.ends, self.decode)
+            self.flat, self.starts = values.flat_positions(self.blob, self.ends, self.decode)
             self.blob, self.ends = b"", None
 
     def one(self, index: int) -> list[int]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from searchapp.analysis.segmentation import Span
-from searchapp.engine.whoosh.codec import encode_frequency, encode_positions
+from searchapp.engine.whoosh.values import encode_frequency, encode_positions
 from searchapp.text import SYLLABLE_RE, breaks, fold, nfc, split_syllables, syllable_key
 
 # (term bytes, frequency, weight, encoded value) as Whoosh's ``field.index``

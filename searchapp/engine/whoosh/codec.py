@@ -3,29 +3,24 @@
 Whoosh's public matchers hand out one posting per Python call; the engine
 wants a term's whole posting list as arrays. These functions read the
 ``whoosh3`` codec's blocks and columns directly, falling back to the public
-API where a segment is not in that format. They also encode posting values
-the way ``whoosh.formats`` does, for the indexer's one-pass analysis.
+API where a segment is not in that format. Posting values (positions) are
+encoded and decoded in :mod:`.values`.
 """
 
 from __future__ import annotations
 
 import io
-import operator
 import pickle
 import struct
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from itertools import accumulate, chain
-from pickle import dumps
 from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.formats import Positions
 from whoosh.index import TOC
 from whoosh.matching import FilterMatcher
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 T = TypeVar("T")
@@ -168,91 +163,3 @@ _INT = struct.Struct("!i")
 def bm25_field_b(weighting) -> dict[str, float]:
     """The per-field ``B`` of a :class:`whoosh.scoring.BM25F`."""
     return dict(weighting._field_B)
-
-
-# -- posting values
-
-
-def _decode_pickled(value: bytes) -> list[int]:
-    """``whoosh.formats.Positions.decode_positions``: the count, then pickled deltas."""
-    if not value.endswith(b"."):
-        value += b"."
-    return list(accumulate(pickle.loads(value[4:])))
-
-
-def position_decoder(fmt) -> Callable[[bytes], list[int]]:
-    """Decoding a posting value of format ``fmt`` into its positions."""
-    return _decode_pickled if type(fmt) is Positions else fmt.decode_positions
-
-
-_PROTO_2 = b"\x80\x02"
-
-
-def flat_positions(blob: bytes, ends, decode: Callable[[bytes], list[int]]) -> tuple[Any, Any]:
-    """Every posting's positions in one int32 array, and where each posting's start (one more at the end).
-
-    ``blob`` holds the encoded values back to back, ``ends`` where each ends.
-    Values of Whoosh's ``Positions`` format are one pickled list of deltas
-    each: their pickles are stitched into a single list of lists, so one
-    ``pickle.loads`` decodes them all instead of one call per posting.
-    """
-    if ends is None or not len(ends):
-        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
-    begins = np.concatenate(([0], ends[:-1]))
-    if decode is not _decode_pickled:
-        lists = [decode(blob[b:e]) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
-        flat, starts = _flattened(lists)
-        return flat.astype(np.int32), starts
-    deltas, starts = _flattened(pickle.loads(_stitched(blob, begins, ends)))
-    # Positions are the running sum of the deltas within each posting.
-    running = np.cumsum(deltas)
-    before = np.concatenate(([0], running[starts[1:-1] - 1]))
-    return (running - np.repeat(before, np.diff(starts))).astype(np.int32), starts
-
-
-def _flattened(lists: list[list[int]]) -> tuple[Any, Any]:
-    """The lists back to back in one array, and where each starts (one more at the end)."""
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    starts = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    return np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(starts[-1])), starts
-
-
-def _stitched(blob: bytes, begins, ends) -> bytes:
-    """One pickle of the list of every value's list: each value without its
-    count, protocol header and stop, between one list's mark and appends."""
-    raw = np.frombuffer(blob, dtype=np.uint8)
-    keep = np.ones(len(raw), dtype=bool)
-    at = begins[:, None] + np.arange(4)
-    keep[at.ravel()] = False
-    header = (raw[begins + 4] == _PROTO_2[0]) & (raw[begins + 5] == _PROTO_2[1])
-    keep[begins[header] + 4] = False
-    keep[begins[header] + 5] = False
-    stop = raw[ends - 1] == ord(".")
-    keep[ends[stop] - 1] = False
-    return _PROTO_2 + b"](" + raw[keep].tobytes() + b"e."
-
-
-_SINGLE_POSITION: dict[int, bytes] = {}
-_FREQUENCY: dict[int, bytes] = {}
-
-
-def encode_positions(poslist: list[int]) -> bytes:
-    """``whoosh.formats.Positions.encode``: the count, then pickled position deltas."""
-    # Most pair terms occur once in a text: their encoding depends only on the
-    # position, so it is made once per position.
-    if len(poslist) == 1 and poslist[0] < 1 << 16:
-        value = _SINGLE_POSITION.get(poslist[0])
-        if value is None:
-            value = _SINGLE_POSITION[poslist[0]] = pack_uint(1) + dumps(poslist, 2)
-        return value
-    deltas = list(map(operator.sub, poslist, [0, *poslist[:-1]]))
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
-
-
-def encode_frequency(freq: int) -> bytes:
-    """``whoosh.formats.Frequency.encode`` of a term frequency."""
-    value = _FREQUENCY.get(freq)
-    if value is None:
-        value = _FREQUENCY[freq] = pack_uint(freq)
-    return value

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from searchapp.engine.whoosh.codec import flat_positions
+from searchapp.engine.whoosh.values import flat_positions_of
 
 PART_EXT = ".flatpost"
 _MAGIC = b"SAPOST\x00\x01"
@@ -58,17 +58,24 @@ def _key(fieldname: str, btext: bytes) -> bytes:
 class FlatCopyWriter:
     """Collects a segment's terms in Whoosh's order and writes the ``.flatpost`` part.
 
-    Each section is spooled to a temporary file as terms arrive, so a large
-    segment is never held in memory twice.
+    Terms are gathered in plain lists and turned into arrays a batch at a time
+    (per-term numpy calls cost more than the postings of most terms); each
+    batch goes to one temporary file per section, so a large segment is never
+    held in memory whole.
     """
 
     def __init__(self) -> None:
-        self._spools = {name: tempfile.TemporaryFile(prefix="searchapp-pst-") for name in _SECTIONS}
+        self._spools = {name: tempfile.TemporaryFile(prefix="searchapp-flatpost-") for name in _SECTIONS}
         self._counts = dict.fromkeys(_SECTIONS, 0)
-        self._last_key = b""
+        self._last_key: bytes | None = None
         self._postings = 0
         self._positions = 0
         self._key_bytes = 0
+        self._keys: list[bytes] = []
+        self._key_ends: list[int] = []
+        self._post_ends: list[int] = []
+        self._docs: list[int] = []
+        self._weights: list[float] = []
         self._pending: list[bytes] = []
         self._pending_decode: Callable | None = None
 
@@ -76,35 +83,45 @@ class FlatCopyWriter:
         """One term's postings, in docnum order; ``decode`` reads a value's positions
         (None for a field without positions)."""
         key = _key(fieldname, btext)
-        if key <= self._last_key and self._counts["key_ends"]:
+        if self._last_key is not None and key <= self._last_key:
             raise ValueError("terms must arrive in Whoosh's order, each once")
+        if decode is not None and len(values) != len(ids):
+            raise ValueError("a posting of a positional field has no positions")
         self._last_key = key
-        self._key_bytes += len(key)
-        self._put("keys", np.frombuffer(key, dtype=np.uint8))
-        self._put("key_ends", np.array([self._key_bytes], dtype=np.int64))
-        self._postings += len(ids)
-        self._put("post_ends", np.array([self._postings], dtype=np.int64))
-        self._put("docs", np.asarray(ids, dtype=np.int32))
-        self._put("weights", np.asarray(weights, dtype=np.float32))
         if decode is not self._pending_decode:
-            self._decode_pending()
+            self._flush()
+        self._keys.append(key)
+        self._key_bytes += len(key)
+        self._key_ends.append(self._key_bytes)
+        self._postings += len(ids)
+        self._post_ends.append(self._postings)
+        self._docs.extend(ids)
+        self._weights.extend(weights)
         if decode is None:
-            self._put("pos_starts", np.full(len(ids), self._positions, dtype=np.uint32))
             return
         self._pending_decode = decode
         self._pending.extend(values)
-        if len(self._pending) >= _DECODE_BATCH:
-            self._decode_pending()
+        if len(self._docs) >= _DECODE_BATCH:
+            self._flush()
 
-    def _decode_pending(self) -> None:
-        if self._pending and self._pending_decode is not None:
-            ends = np.cumsum([len(v) for v in self._pending], dtype=np.int64)
-            flat, starts = flat_positions(b"".join(self._pending), ends, self._pending_decode)
+    def _flush(self) -> None:
+        """The gathered terms to the spools: their positions decoded in one go."""
+        count = len(self._docs)
+        if self._pending_decode is not None and self._pending:
+            flat, starts = flat_positions_of(self._pending, self._pending_decode)
             if self._positions + len(flat) >= 1 << 32:
                 raise ValueError("too many positions in one segment for the flat copy")
             self._put("pos_starts", (starts[:-1] + self._positions).astype(np.uint32))
-            self._put("positions", flat.astype(np.int32))
+            self._put("positions", flat)
             self._positions += len(flat)
+        elif count:
+            self._put("pos_starts", np.full(count, self._positions, dtype=np.uint32))
+        self._put("keys", np.frombuffer(b"".join(self._keys), dtype=np.uint8))
+        self._put("key_ends", np.array(self._key_ends, dtype=np.int64))
+        self._put("post_ends", np.array(self._post_ends, dtype=np.int64))
+        self._put("docs", np.array(self._docs, dtype=np.int32))
+        self._put("weights", np.array(self._weights, dtype=np.float32))
+        self._keys, self._key_ends, self._post_ends, self._docs, self._weights = [], [], [], [], []
         self._pending = []
         self._pending_decode = None
 
@@ -114,7 +131,7 @@ class FlatCopyWriter:
 
     def write(self, out: BinaryIO, doc_count: int) -> None:
         """Write the part to ``out`` (and close the spools)."""
-        self._decode_pending()
+        self._flush()
         self._put("pos_starts", np.array([self._positions], dtype=np.uint32))
         table: dict[str, Any] = {"version": _VERSION, "doc_count": doc_count, "sections": {}}
         # The table's length depends on the offsets it holds: lay the sections

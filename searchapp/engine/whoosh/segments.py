@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 from whoosh.writing import SegmentWriter
 
-from searchapp.engine.whoosh.codec import position_decoder
 from searchapp.engine.whoosh.flatcopy import PART_EXT, FlatCopyWriter
+from searchapp.engine.whoosh.values import position_decoder
 
 
 class FastWriter:
