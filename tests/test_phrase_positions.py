@@ -129,3 +129,22 @@ def test_a_term_read_where_it_is_wanted_gives_the_same_postings_there(tmp_path, 
                 assert [part.positions(i) for i in range(part.size)] == [whole.positions(int(i)) for i in wanted]
             if size == 1:
                 assert len(decoded) <= 1 < blocks
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 60), min_size=1, max_size=10, unique=True).map(sorted),
+            st.lists(st.integers(0, 60), min_size=1, max_size=10, unique=True).map(sorted),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.integers(2, 8),
+)
+def test_two_words_near_each_other_on_every_candidate_at_once(documents, slop):
+    expected = [phrases.phrase_at([a, b], slop) for a, b in documents]
+    terms = [_postings([doc[w] for doc in documents], values.encode_positions) for w in range(2)]
+    where = [np.arange(len(documents)) for _ in range(2)]
+    assert phrases.near_pair(terms, where, len(documents), slop).tolist() == expected

@@ -77,3 +77,24 @@ def consecutive(plist: list[Postings], where: list, count: int):
     if keys is not None and len(keys):
         out[np.unique(keys >> 32)] = True
     return out
+
+
+def near_pair(plist: list[Postings], where: list, count: int, slop: int):
+    """Which of ``count`` documents have the second word 1 to ``slop`` positions
+    after the first: the two-word case of :func:`phrase_at`, on every document at once.
+
+    For each position of the first word, the first position of the second
+    word after it (as (document, position) keys) decides.
+    """
+    first, first_owner = plist[0].positions_at(where[0])
+    second, second_owner = plist[1].positions_at(where[1])
+    keys = (second_owner.astype(np.int64) << 32) | second.astype(np.int64)
+    wanted = (first_owner.astype(np.int64) << 32) | (first.astype(np.int64) + 1)
+    at = np.searchsorted(keys, wanted)
+    inside = at < len(keys)
+    at, wanted, owner = at[inside], wanted[inside], first_owner[inside]
+    found = keys[at]
+    near = ((found >> 32) == owner) & (found - wanted < slop)
+    out = np.zeros(count, dtype=bool)
+    out[owner[near]] = True
+    return out

@@ -19,7 +19,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchapp.engine.arrays import Engine, Postings
-from searchapp.engine.phrases import consecutive, phrase_at
+from searchapp.engine.phrases import consecutive, near_pair, phrase_at
 from searchapp.engine.scored import (
     EMPTY_DOCS,
     EMPTY_SCORES,
@@ -262,6 +262,8 @@ class Evaluation:
         where = [np.searchsorted(p.docs, docs) for p in plist]
         if slop == 1:
             return consecutive(plist, where, len(docs))
+        if len(plist) == 2:
+            return near_pair(plist, where, len(docs), slop)
         out = np.zeros(len(docs), dtype=bool)
         lists = [w.tolist() for w in where]
         for i in range(len(docs)):
@@ -310,12 +312,11 @@ class Evaluation:
                     pos = np.searchsorted(where, todo)
                     pos[pos >= len(where)] = 0
                     hit = where[pos] == todo if len(where) else np.zeros(len(todo), dtype=bool)
-                    for i, j in zip(todo[hit].tolist(), pos[hit].tolist(), strict=True):
-                        doc = int(allowed[i])
-                        lists = [p.positions(int(np.searchsorted(p.docs, doc))) for p in plist]
-                        verified[doc] = phrase_at(lists, q.slop)
-                        if verified[doc]:
-                            exact[i] += bonus[j]
+                    at, j = todo[hit], pos[hit]
+                    if len(at):
+                        ok = self._verify(plist, allowed[at], q.slop)
+                        verified.update(zip(allowed[at].tolist(), ok.tolist(), strict=True))
+                        exact[at[ok]] += bonus[j[ok]]
                 pending[todo] = False
             self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
             best = top_k(allowed, exact, k)
