@@ -8,9 +8,13 @@ Whoosh upgrade is checked here and nowhere else (``tests/test_layers.py``
 fails if a module outside it touches one):
 
 * :mod:`.codec`: reading posting blocks, field lengths and deletions in bulk;
-  the encoded posting values; the table of contents and readers of a generation;
+  the table of contents and readers of a generation;
+* :mod:`.values`: posting values (positions) encoded as Whoosh does, and
+  decoded in bulk;
 * :mod:`.segments`: writing segments (:class:`~.segments.FastWriter`, part
   writers in child processes, the commit of their segments);
+* :mod:`.flatcopy`: the uncompressed copy of every posting list that the
+  segment writer adds to each segment, read as arrays from the memory map;
 * :mod:`.mapped`: reading segment files through memory maps without copies;
 * :mod:`.integrity`: telling a damaged generation from a sound one.
 
