@@ -7,7 +7,8 @@ config, whose index must exist, sends the benchmark query mix from ``--clients``
 threads for ``--seconds`` seconds, then stops the server and prints requests,
 throughput, errors, latency percentiles and the server's memory. The mix is
 built from the articles of the config's own corpus (see ``bench/queries.py``),
-so it runs on the sample corpus as well as on a benchmark index.
+so it runs on the sample corpus as well as on a benchmark index; for a
+benchmark folder it is kept there as ``query-mix.json``.
 
 Exits with status 1 when any request failed (a non-200 answer, a body that is
 not the ``ok`` JSON envelope, a refused or timed-out connection). It never
@@ -43,9 +44,25 @@ def corpus_records(config) -> list[dict]:
     return records
 
 
+def load_mix(config_path: Path, config) -> list:
+    """The query mix of the config's corpus; kept beside the config as
+    ``query-mix.json`` (the file ``bench/query_compare.py`` keeps too), since
+    reading a corpus of 100,000 articles for it takes minutes."""
+    import json
+
+    import queries
+
+    cache = config_path.resolve().parent / "query-mix.json"
+    if cache.exists():
+        return queries.from_json(json.loads(cache.read_text(encoding="utf-8")))
+    mix = queries.build_mix(corpus_records(config))
+    if cache.parent != REPO:  # not beside the project's own config
+        cache.write_text(json.dumps(queries.to_json(mix), ensure_ascii=False), encoding="utf-8")
+    return mix
+
+
 def run(config_path: Path, clients: int, seconds: float, workers: int = 1) -> dict:
     """Serve ``config_path``, load it, stop it: the figures of :func:`run.run_load`."""
-    import queries
     from run import Server, run_load
 
     from searchapp.config import load_config
@@ -53,7 +70,7 @@ def run(config_path: Path, clients: int, seconds: float, workers: int = 1) -> di
 
     config = load_config(config_path)
     total = Searcher(config).doc_count()  # raises IndexMissing with the fix when there is no index
-    mix = queries.build_mix(corpus_records(config))
+    mix = load_mix(config_path, config)
     with tempfile.TemporaryDirectory(prefix="searchapp-load-") as scratch:
         server = Server(config_path, Path(scratch) / "server.log", workers)
         try:
