@@ -85,3 +85,18 @@ def test_a_main_partner_tied_to_another_topic_is_read_for_every_other_topic() ->
     assert features["ban-dao-trieu-tien"][column] == 0.0
     assert features["ngoai-giao-song-phuong"][column] == 1.0
     assert dict(topic_features("Giá rau tăng", "Rau muống tăng giá."))["asean"][column] == 0.0
+
+
+def test_the_weak_topics_have_phrases_from_their_descriptions() -> None:
+    from searchapp.corpus.extract.topics import topic_features
+
+    # Arms sent to a war, a central bank's inflation, a leader sworn in abroad:
+    # each the kind of article its topic's description names.
+    cases = {
+        "an-ninh-quoc-phong": "Mỹ công bố gói viện trợ quân sự mới gồm đạn dược và pháo binh.",
+        "kinh-te-the-gioi": "IMF hạ dự báo tăng trưởng khi lạm phát và giá dầu mỏ tăng.",
+        "bau-cu-chinh-tri": "Tổng thống lâm thời tuyên thệ nhậm chức giữa khủng hoảng chính trị.",
+    }
+    for slug, body in cases.items():
+        evidence = dict(topic_features("Tin trong ngày", body))[slug][0]
+        assert evidence > 0.5, slug
