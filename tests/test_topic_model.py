@@ -100,3 +100,21 @@ def test_the_weak_topics_have_phrases_from_their_descriptions() -> None:
     for slug, body in cases.items():
         evidence = dict(topic_features("Tin trong ngày", body))[slug][0]
         assert evidence > 0.5, slug
+
+
+def test_a_vietnamese_leader_in_the_title_is_told_by_office_and_surname() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, topic_features
+
+    column = TOPIC_FEATURES.index("a Vietnamese leader in the title")
+    body = "Hai bên trao đổi về hợp tác kinh tế với Nhật Bản."
+
+    def leader(title: str) -> float:
+        return dict(topic_features(title, body))["ngoai-giao-song-phuong"][column]
+
+    assert leader("Thủ tướng Nguyễn Xuân Phúc thăm chính thức Nhật Bản") == 1.0
+    assert leader("Chủ tịch nước tiếp Đại sứ Nhật Bản") == 1.0
+    # A foreign holder of the same office is not Vietnam's leader.
+    assert leader("Thủ tướng Nhật Bản thăm Ấn Độ") == 0.0
+    assert leader("Thủ tướng Lý Hiển Long thăm Nhật Bản") == 0.0
+    # Read for the pair topic only.
+    assert dict(topic_features("Thủ tướng Nguyễn Xuân Phúc thăm Nhật Bản", body))["asean"][column] == 0.0
