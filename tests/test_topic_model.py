@@ -118,3 +118,17 @@ def test_a_vietnamese_leader_in_the_title_is_told_by_office_and_surname() -> Non
     assert leader("Thủ tướng Lý Hiển Long thăm Nhật Bản") == 0.0
     # Read for the pair topic only.
     assert dict(topic_features("Thủ tướng Nguyễn Xuân Phúc thăm Nhật Bản", body))["asean"][column] == 0.0
+
+
+def test_weather_sea_areas_and_crowds_are_not_evidence() -> None:
+    from searchapp.corpus.extract.topics import topic_features
+
+    def evidence(body: str, slug: str) -> float:
+        return dict(topic_features("Tin trong ngày", body))[slug][0]
+
+    # A forecast's sea areas name the South China Sea without being about it.
+    assert evidence("Khu vực giữa và Nam Biển Đông có mưa rào và dông.", "bien-dong") == 0.0
+    assert evidence("Trung Quốc xây đảo nhân tạo ở Biển Đông.", "bien-dong") > 0.0
+    # "tập trung đông người" holds "trung đông" across two words.
+    assert evidence("Hạn chế tập trung đông người để phòng dịch.", "trung-dong") == 0.0
+    assert evidence("Căng thẳng ở Trung Đông leo thang.", "trung-dong") > 0.0
