@@ -49,10 +49,13 @@ MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
 # are few, and a penalty keeps the weights of rare topics modest.
 PENALTY_C = 1.0
 # The thresholds tried, and the precision they must keep inside the fitted
-# splits: the product asks 0.85, and a threshold chosen on the articles the
-# model was fitted on is a little optimistic about the next ones.
+# splits. The product asks 0.85 and we aim at 0.86 on articles never fitted
+# on; each split left out has come out about 0.01 above the floor chosen
+# inside the others (0.879 at a floor of 0.87), so 0.865 keeps that margin and
+# spends the rest on recall (0.87 gave 0.879 / 0.817 on all 427 left out,
+# 0.865 gives 0.872 / 0.821, 0.86 gives 0.866 / 0.823).
 THRESHOLDS = tuple(round(0.30 + 0.025 * step, 3) for step in range(15))
-PRECISION_FLOOR = 0.87
+PRECISION_FLOOR = 0.865
 
 
 @dataclass

@@ -85,3 +85,50 @@ def test_a_main_partner_tied_to_another_topic_is_read_for_every_other_topic() ->
     assert features["ban-dao-trieu-tien"][column] == 0.0
     assert features["ngoai-giao-song-phuong"][column] == 1.0
     assert dict(topic_features("Giá rau tăng", "Rau muống tăng giá."))["asean"][column] == 0.0
+
+
+def test_the_weak_topics_have_phrases_from_their_descriptions() -> None:
+    from searchapp.corpus.extract.topics import topic_features
+
+    # Arms sent to a war, a central bank's inflation, a leader sworn in abroad:
+    # each the kind of article its topic's description names.
+    cases = {
+        "an-ninh-quoc-phong": "Mỹ công bố gói viện trợ quân sự mới gồm đạn dược và pháo binh.",
+        "kinh-te-the-gioi": "IMF hạ dự báo tăng trưởng khi lạm phát và giá dầu mỏ tăng.",
+        "bau-cu-chinh-tri": "Tổng thống lâm thời tuyên thệ nhậm chức giữa khủng hoảng chính trị.",
+    }
+    for slug, body in cases.items():
+        evidence = dict(topic_features("Tin trong ngày", body))[slug][0]
+        assert evidence > 0.5, slug
+
+
+def test_a_vietnamese_leader_in_the_title_is_told_by_office_and_surname() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, topic_features
+
+    column = TOPIC_FEATURES.index("a Vietnamese leader in the title")
+    body = "Hai bên trao đổi về hợp tác kinh tế với Nhật Bản."
+
+    def leader(title: str) -> float:
+        return dict(topic_features(title, body))["ngoai-giao-song-phuong"][column]
+
+    assert leader("Thủ tướng Nguyễn Xuân Phúc thăm chính thức Nhật Bản") == 1.0
+    assert leader("Chủ tịch nước tiếp Đại sứ Nhật Bản") == 1.0
+    # A foreign holder of the same office is not Vietnam's leader.
+    assert leader("Thủ tướng Nhật Bản thăm Ấn Độ") == 0.0
+    assert leader("Thủ tướng Lý Hiển Long thăm Nhật Bản") == 0.0
+    # Read for the pair topic only.
+    assert dict(topic_features("Thủ tướng Nguyễn Xuân Phúc thăm Nhật Bản", body))["asean"][column] == 0.0
+
+
+def test_weather_sea_areas_and_crowds_are_not_evidence() -> None:
+    from searchapp.corpus.extract.topics import topic_features
+
+    def evidence(body: str, slug: str) -> float:
+        return dict(topic_features("Tin trong ngày", body))[slug][0]
+
+    # A forecast's sea areas name the South China Sea without being about it.
+    assert evidence("Khu vực giữa và Nam Biển Đông có mưa rào và dông.", "bien-dong") == 0.0
+    assert evidence("Trung Quốc xây đảo nhân tạo ở Biển Đông.", "bien-dong") > 0.0
+    # "tập trung đông người" holds "trung đông" across two words.
+    assert evidence("Hạn chế tập trung đông người để phòng dịch.", "trung-dong") == 0.0
+    assert evidence("Căng thẳng ở Trung Đông leo thang.", "trung-dong") > 0.0

@@ -105,6 +105,43 @@ def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]
     return counts
 
 
+# Offices the press gives Vietnam's own leaders, and the surnames that tell a
+# Vietnamese holder of a shared office ("Thủ tướng Nguyễn Xuân Phúc") from a
+# foreign one ("Thủ tướng Nhật Bản", "Thủ tướng Lý Hiển Long").
+_VIETNAM_ONLY_OFFICES = ("chủ tịch nước", "tổng bí thư")
+_SHARED_OFFICES = (
+    "thủ tướng",
+    "phó thủ tướng",
+    "chủ tịch quốc hội",
+    "bộ trưởng",
+    "thứ trưởng",
+    "đại tướng",
+    "thượng tướng",
+    "đại sứ",
+)
+_VIETNAMESE_SURNAMES = "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ ngô đinh"
+
+
+@cache
+def _offices() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]], frozenset[str]]:
+    """Vietnam's own offices, the shared ones and the surnames, as analysed syllables."""
+    own = frozenset(tuple(_analyze(office)) for office in _VIETNAM_ONLY_OFFICES)
+    shared = frozenset(tuple(_analyze(office)) for office in _SHARED_OFFICES)
+    return own, shared, frozenset(_analyze(_VIETNAMESE_SURNAMES))
+
+
+def _names_vietnamese_leader(title: str) -> bool:
+    """True when the title names one of Vietnam's leaders by office, as the press names them."""
+    own, shared, surnames = _offices()
+    words = _analyze(title)
+    for start in range(len(words)):
+        for length in (2, 3, 4):
+            office, after = tuple(words[start : start + length]), words[start + length : start + length + 1]
+            if office in own or (office in shared and after and after[0] in surnames):
+                return True
+    return False
+
+
 def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
     return sum(counts.get(phrase, 0) for phrase, weight in topic.phrases.items() if weight >= _TOPIC_STRONG)
 
@@ -118,9 +155,11 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
 # article is mainly about, whether one tied to another topic is (two countries
 # at odds over Qatar or North Korea are that crisis before they are a
 # relationship), and for a pair topic how plainly the article is about two
-# countries. ``bench/topics_fit.py`` fits one weight per feature and one bias
-# per topic on the judged set, plus the pair topic's own weights, and writes
-# them to ``data/topic_model.toml``.
+# countries and whether one of Vietnam's leaders is in the title (the press
+# names them by office, not by the country: "Thủ tướng Nguyễn Xuân Phúc thăm
+# Mỹ"). ``bench/topics_fit.py`` fits one weight per feature and one bias per
+# topic on the judged set, plus the pair topic's own weights, and writes them
+# to ``data/topic_model.toml``.
 TOPIC_FEATURES = (
     "evidence",
     "title evidence",
@@ -138,6 +177,7 @@ TOPIC_FEATURES = (
     "strongest topic",
     "second topic",
     "third topic",
+    "a Vietnamese leader in the title",
 )
 
 
@@ -157,6 +197,9 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
     pair = pair_strength(title, body) if any(t.pair for t in _topics()) else 0
     main_partners = frozenset(extract_partners(title, body))
+    # One of Vietnam's leaders in the title and a foreign main partner: the
+    # visit, talks or reception of a relationship with Vietnam.
+    vietnam_and_partner = bool(main_partners) and _names_vietnamese_leader(title)
     tied = {topic.slug: not topic.partners.isdisjoint(main_partners) for topic in _topics()}
     raw = []
     for topic in _topics():
@@ -192,6 +235,7 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     float(place == 0),
                     float(place == 1),
                     float(place == 2),
+                    float(topic.pair and vietnam_and_partner),
                 ],
             )
         )
