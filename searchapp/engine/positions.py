@@ -98,18 +98,12 @@ class MappedPositions:
         for number, copy in enumerate(self.copies):
             mine = np.flatnonzero(parts == number)
             if len(mine):
-                into = _ranges(first[mine], counts[mine])
-                out[into] = copy.positions[_ranges(begins[mine], counts[mine])]
+                into = values.ranges(first[mine], counts[mine])
+                out[into] = copy.positions[values.ranges(begins[mine], counts[mine])]
         return out, np.repeat(np.arange(len(indexes)), counts)
 
 
 def gathered(flat, begins, ends):
     """``flat[begins[i]:ends[i]]`` for every ``i``, back to back, and the ``i`` of each."""
     counts = (ends.astype(np.int64) - begins).astype(np.int64)
-    return flat[_ranges(begins.astype(np.int64), counts)], np.repeat(np.arange(len(counts)), counts)
-
-
-def _ranges(begins, counts):
-    """The indexes ``begins[i] .. begins[i] + counts[i] - 1`` for every ``i``, back to back."""
-    first = np.cumsum(counts) - counts
-    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - begins, counts)
+    return flat[values.ranges(begins.astype(np.int64), counts)], np.repeat(np.arange(len(counts)), counts)

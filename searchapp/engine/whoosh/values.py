@@ -67,9 +67,9 @@ def flat_positions(blob: bytes, ends, decode: Callable[[bytes], list[int]]) -> t
     np.cumsum(counts, out=starts[1:])
     flat = np.empty(int(starts[-1]), dtype=np.int64)
     mine = np.flatnonzero(read)
-    flat[_ranges(starts[mine], counts[mine])] = deltas
+    flat[ranges(starts[mine], counts[mine])] = deltas
     if len(others):
-        flat[_ranges(starts[others], counts[others])] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+        flat[ranges(starts[others], counts[others])] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
     # Positions are the running sum of the deltas within each posting.
     running = np.concatenate(([0], np.cumsum(flat)))
     before = running[starts[:-1]]
@@ -118,7 +118,7 @@ def _parsed(raw, begins, ends, counts):
     ok &= (cursor + 2 == ends) & (padded[cursor] == closing) & (padded[cursor + 1] == ord("."))
     wanted = np.zeros(len(deltas), dtype=bool)
     valid = np.flatnonzero(ok)
-    wanted[_ranges(out_at[valid], counts[valid])] = True
+    wanted[ranges(out_at[valid], counts[valid])] = True
     return deltas[wanted], ok
 
 
@@ -126,7 +126,7 @@ def _starts_with(padded, at, prefix) -> Any:
     return (padded[at[:, None] + np.arange(len(prefix))] == prefix).all(axis=1)
 
 
-def _ranges(begins, counts):
+def ranges(begins, counts):
     """The indexes ``begins[i] .. begins[i] + counts[i] - 1`` for every ``i``, back to back."""
     first = np.cumsum(counts) - counts
     return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - begins, counts)
