@@ -177,29 +177,25 @@ class Engine:
         btext = self._term_bytes(field, text)
         if btext is None:
             return None
-        reader = searcher.reader()
-        if (field, btext) not in reader:
-            return None
-        positional = self.schema[field].format.supports("positions")
         # The calling thread's own reader: a reader's files keep one read
         # position, so two threads reading through one reader corrupt each other.
-        leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers() if (field, btext) in leaf]
+        leaves = [(leaf, offset) for leaf, offset in searcher.reader().leaf_readers() if (field, btext) in leaf]
+        if not leaves:
+            return None
+        positional = self.schema[field].format.supports("positions")
         read = self._read_mapped(leaves, field, btext, within, positional)
         if read is None:
             read = self._read_blocks(leaves, field, btext, within, positional)
         docs, tf, source = read
-        keep = None
-        if self.has_deletions and len(docs):
-            keep = self.live[docs]
+        return Postings(docs, self._scores(searcher, field, btext, docs, tf), source, field, text)
+
+    def _live_among(self, docs, within=None):
+        """Which of ``docs`` are live (and in ``within`` when given), or None when all are."""
+        keep = self.live[docs] if self.has_deletions and len(docs) else None
         if within is not None and len(docs):
             inside = np.isin(docs, within, assume_unique=True)
             keep = inside if keep is None else keep & inside
-        if keep is not None and not keep.all():
-            docs, tf = docs[keep], tf[keep]
-            source = source.kept(keep) if source is not None else None
-        if isinstance(source, list):
-            source = EncodedPositions(source, values.position_decoder(self.schema[field].format))
-        return Postings(docs, self._scores(searcher, field, btext, docs, tf), source, field, text)
+        return None if keep is None or keep.all() else keep
 
     def _scores(self, searcher, field: str, btext: bytes, docs, tf):
         """BM25F exactly as whoosh.scoring.bm25, from the top-level statistics."""
@@ -219,8 +215,9 @@ class Engine:
         return self._copies[name]
 
     def _read_mapped(self, leaves, field: str, btext: bytes, within, positional: bool):
-        """The term's postings from the segments' flat copies, or None where a
-        segment has none (or one without the term Whoosh says it holds)."""
+        """The term's postings from the segments' flat copies (live, and in
+        ``within`` when given), or None where a segment has none (or one
+        without the term Whoosh says it holds)."""
         copies = [self._flat_copy(leaf) for leaf, _ in leaves]
         docs, tfs, parts, indexes = [], [], [], []
         for number, ((leaf, offset), copy) in enumerate(zip(leaves, copies, strict=True)):
@@ -239,15 +236,17 @@ class Engine:
             indexes.append(index)
         if not docs:
             return EMPTY_DOCS, EMPTY_SCORES, None
-        source = None
-        if positional:
-            part = np.concatenate(parts) if len(copies) > 1 else None
-            source = MappedPositions(copies, part, np.concatenate(indexes))
-        return np.concatenate(docs), np.concatenate(tfs), source
+        all_docs, all_tfs, index = np.concatenate(docs), np.concatenate(tfs), np.concatenate(indexes)
+        part = np.concatenate(parts) if len(copies) > 1 else None
+        keep = self._live_among(all_docs)  # the copies read only the documents wanted
+        if keep is not None:
+            all_docs, all_tfs, index = all_docs[keep], all_tfs[keep], index[keep]
+            part = part[keep] if part is not None else None
+        return all_docs, all_tfs, (MappedPositions(copies, part, index) if positional else None)
 
     def _read_blocks(self, leaves, field: str, btext: bytes, within, positional: bool):
-        """The term's postings decoded from Whoosh's posting blocks; the positions
-        as a list of encoded values."""
+        """The term's postings decoded from Whoosh's posting blocks (live, and in
+        ``within`` when given); positions decoded when a phrase asks."""
         id_parts, weight_parts, encoded = [], [], []
         for leaf, offset in leaves:
             wanted = None
@@ -263,14 +262,13 @@ class Engine:
                     encoded.extend(vals)
         docs = np.concatenate(id_parts) if id_parts else EMPTY_DOCS
         tf = np.concatenate(weight_parts) if weight_parts else EMPTY_SCORES
-        return docs, tf, (_Values(encoded) if positional else None)
-
-
-class _Values(list):
-    """Encoded position values being filtered, before they become an :class:`EncodedPositions`."""
-
-    def kept(self, keep) -> _Values:
-        return _Values(v for v, k in zip(self, keep.tolist(), strict=True) if k)
+        # Skipped blocks aside, a block holds documents not wanted too.
+        keep = self._live_among(docs, within)
+        if keep is not None:
+            docs, tf = docs[keep], tf[keep]
+            encoded = [v for v, k in zip(encoded, keep.tolist(), strict=True) if k] if positional else encoded
+        decode = values.position_decoder(self.schema[field].format) if positional else None
+        return docs, tf, (EncodedPositions(encoded, decode) if positional else None)
 
 
 def _found_at(docs, span: tuple[int, int], wanted):

@@ -70,10 +70,6 @@ class MappedPositions:
         self.part = part
         self.index = index
 
-    def kept(self, keep) -> MappedPositions:
-        """The positions of the postings where ``keep`` is true."""
-        return MappedPositions(self.copies, None if self.part is None else self.part[keep], self.index[keep])
-
     def one(self, index: int) -> list[int]:
         copy = self.copies[0 if self.part is None else int(self.part[index])]
         where = int(self.index[index])
