@@ -48,8 +48,9 @@ def _terms(whoosh_searcher, limit: int = 400):
 
 
 def _same_postings(mapped, blocks, field, text, within=None):
-    a = mapped._read(mapped_searcher[0], field, text, within)
-    b = blocks._read(mapped_searcher[1], field, text, within)
+    """``mapped`` and ``blocks``: (engine, Whoosh searcher) pairs, read the same way."""
+    a = mapped[0]._read(mapped[1], field, text, within)
+    b = blocks[0]._read(blocks[1], field, text, within)
     if a is None or b is None:
         assert a is None and b is None
         return
@@ -68,20 +69,15 @@ def _split(flat, owner, size):
     return [flat[owner == i] for i in range(size)]
 
 
-mapped_searcher: list = []
-
-
 def _compare_everything(config, monkeypatch, rng) -> int:
     mapped, ws_mapped = _engine(config)
     with monkeypatch.context() as patch:
         patch.setattr(flatcopy, "open_flat_copy", lambda leaf: None)
         blocks, ws_blocks = _engine(config)
-    mapped_searcher[:] = [ws_mapped, ws_blocks]
-    terms = _terms(ws_mapped)
-    for field, text in terms:
-        _same_postings(mapped, blocks, field, text)
+    for field, text in _terms(ws_mapped):
+        _same_postings((mapped, ws_mapped), (blocks, ws_blocks), field, text)
         within = np.sort(rng.sample(range(mapped.size), min(mapped.size, rng.choice([1, 7, 90])))).astype(np.int64)
-        _same_postings(mapped, blocks, field, text, within)
+        _same_postings((mapped, ws_mapped), (blocks, ws_blocks), field, text, within)
     assert any(copy is not None for copy in mapped._copies.values())
     assert all(copy is None for copy in blocks._copies.values())
     return len(mapped._copies)

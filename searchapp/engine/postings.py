@@ -314,8 +314,9 @@ class Evaluation:
                     hit = where[pos] == todo if len(where) else np.zeros(len(todo), dtype=bool)
                     at, j = todo[hit], pos[hit]
                     if len(at):
-                        ok = self._verify(plist, allowed[at], q.slop)
-                        verified.update(zip(allowed[at].tolist(), ok.tolist(), strict=True))
+                        checked = allowed[at]
+                        ok = self._verify(plist, checked, q.slop)
+                        verified.update(zip(checked.tolist(), ok.tolist(), strict=True))
                         exact[at[ok]] += bonus[j[ok]]
                 pending[todo] = False
             self.proximity = {id(q): (q, verified) for q, _, _, _, verified in checks}
