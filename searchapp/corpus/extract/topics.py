@@ -105,29 +105,14 @@ def _phrase_counts(words: list[str], max_len: int) -> dict[tuple[str, ...], int]
     return counts
 
 
-# Offices the press gives Vietnam's own leaders, and the surnames that tell a
-# Vietnamese holder of a shared office ("Thủ tướng Nguyễn Xuân Phúc") from a
-# foreign one ("Thủ tướng Nhật Bản", "Thủ tướng Lý Hiển Long").
-_VIETNAM_ONLY_OFFICES = ("chủ tịch nước", "tổng bí thư")
-_SHARED_OFFICES = (
-    "thủ tướng",
-    "phó thủ tướng",
-    "chủ tịch quốc hội",
-    "bộ trưởng",
-    "thứ trưởng",
-    "đại tướng",
-    "thượng tướng",
-    "đại sứ",
-)
-_VIETNAMESE_SURNAMES = "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ ngô đinh"
-
-
 @cache
 def _offices() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]], frozenset[str]]:
-    """Vietnam's own offices, the shared ones and the surnames, as analysed syllables."""
-    own = frozenset(tuple(_analyze(office)) for office in _VIETNAM_ONLY_OFFICES)
-    shared = frozenset(tuple(_analyze(office)) for office in _SHARED_OFFICES)
-    return own, shared, frozenset(_analyze(_VIETNAMESE_SURNAMES))
+    """Vietnam's own offices, the shared ones and the surnames (``[vietnam_leaders]``
+    of ``data/topics.toml``), as analysed syllables."""
+    leaders = load("topics.toml")["vietnam_leaders"]
+    own = frozenset(tuple(_analyze(office)) for office in leaders["own_offices"])
+    shared = frozenset(tuple(_analyze(office)) for office in leaders["shared_offices"])
+    return own, shared, frozenset(_analyze(" ".join(leaders["surnames"])))
 
 
 def _names_vietnamese_leader(title: str) -> bool:
