@@ -59,37 +59,51 @@ def _ask(port: int) -> tuple[float, int]:
 
 
 def measure(corpus: Path, workers: int) -> dict:
+    """Cold start on a scratch copy of ``corpus``, indexed first."""
     with tempfile.TemporaryDirectory(prefix="searchapp-cold-") as scratch:
         folder = Path(scratch)
         shutil.copytree(corpus, folder / "corpus")
         config = folder / "config.toml"
         config.write_text('[corpus]\npath = "corpus"\n[index]\npath = "index"\n', encoding="utf-8")
         _searchapp(config, "reindex")
-        port = _free_port()
-        began = time.perf_counter()
-        server = _searchapp(config, "serve", "--port", str(port), "--workers", str(workers), background=True)
-        try:
-            server.stdout.readline()  # "Serving searchapp on …": listening
-            listening = time.perf_counter() - began
-            first, total = _ask(port)
-            warm = statistics.median(_ask(port)[0] for _ in range(WARM_REPEATS))
-            (folder / "corpus" / "cold-start-added.txt").write_text(
-                "Biển Đông trong hội đàm mới\n\nHai bên trao đổi về tình hình Biển Đông.\n", encoding="utf-8"
-            )
+        return measure_indexed(config, folder / "corpus", workers)
+
+
+def measure_indexed(config: Path, corpus: Path, workers: int) -> dict:
+    """Cold start of ``serve`` on the index ``config`` names, which must be up to date.
+
+    One article file is added to ``corpus`` for the after-reindex figure; it is
+    removed, and the index reindexed again, before this returns, so the folder
+    is left as it was found.
+    """
+    added = corpus / "cold-start-added.txt"
+    port = _free_port()
+    began = time.perf_counter()
+    server = _searchapp(config, "serve", "--port", str(port), "--workers", str(workers), background=True)
+    try:
+        server.stdout.readline()  # "Serving searchapp on …": listening
+        listening = time.perf_counter() - began
+        first, total = _ask(port)
+        warm = statistics.median(_ask(port)[0] for _ in range(WARM_REPEATS))
+        added.write_text("Biển Đông trong hội đàm mới\n\nHai bên trao đổi về tình hình Biển Đông.\n", encoding="utf-8")
+        _searchapp(config, "reindex")
+        after: list[float] = []
+        deadline = time.monotonic() + SWAP_LIMIT
+        while time.monotonic() < deadline:
+            seconds, now = _ask(port)
+            after.append(seconds)
+            if now > total:
+                break
+            time.sleep(0.05)
+        swapped = now > total
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if added.exists():
+            added.unlink()
             _searchapp(config, "reindex")
-            after: list[float] = []
-            deadline = time.monotonic() + SWAP_LIMIT
-            while time.monotonic() < deadline:
-                seconds, now = _ask(port)
-                after.append(seconds)
-                if now > total:
-                    break
-                time.sleep(0.05)
-            swapped = now > total
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return {
+        "workers": workers,
         "listening_s": listening,
         "first_ms": first * 1000,
         "warm_ms": warm * 1000,

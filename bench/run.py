@@ -9,7 +9,10 @@ then measures:
 * incremental reindexes after changing 1, 10 and 100 articles of one file;
 * query latency over a fixed mix of 320 queries (top-10 with snippets and facet
   counts) through the Python API and through HTTP on the production server;
-* throughput and errors with 8 concurrent HTTP clients, and the server's memory;
+* cold start: how soon ``serve`` listens on the index, its first answer, and
+  the first answer after a reindex;
+* throughput and errors with 8 and 32 concurrent HTTP clients, with one and
+  with two server processes, and the memory of each;
 * tantivy and bm25s on the same tokens (see ``peers.py``).
 
 The figures are printed and appended to ``BENCHMARKS-speed.md`` (``--out``).
@@ -47,6 +50,9 @@ SHARED = Path(os.environ.get("SEARCHAPP_SHARED", REPO.parent / "shared"))
 DATA = BENCH / "data"
 DEFAULT_OUT = REPO / "BENCHMARKS-speed.md"
 CLIENTS = 8
+# Concurrent clients and server processes of the load runs.
+LOAD_CLIENTS = (8, 32)
+WORKERS = (1, 2)
 INCREMENTS = (1, 10, 100)
 HTTP_WARMUP = 40
 
@@ -547,6 +553,45 @@ def _ratio(ours, theirs) -> str:
     return f"{ours / theirs:,.0f}×" if ours / theirs >= 10 else f"{ours / theirs:,.1f}×"
 
 
+def _cold_lines(cold: dict | None) -> list[str]:
+    if not cold:
+        return []
+    return [
+        "",
+        f"| cold start, `serve --workers {cold['workers']}` on this index (its files in the page cache) | value |",
+        "|---|---:|",
+        f"| `serve` listening (it opens and warms the index first) | {_fmt(cold['listening_s'], 2)} s |",
+        f"| first answer after listening / warm median | {_fmt(cold['first_ms'], 0)} / {_fmt(cold['warm_ms'], 0)} ms |",
+        f"| first answer after a reindex (one article added) / slowest until found "
+        f"| {_fmt(cold['after_reindex_first_ms'], 0)} / {_fmt(cold['after_reindex_max_ms'], 0)} ms |",
+    ]
+
+
+def _load_lines(loads: list[dict]) -> list[str]:
+    if not loads:
+        return []
+    lines = [
+        "",
+        "Concurrent HTTP clients, each for the whole run; own memory is `RssAnon` (the rest of RSS is index",
+        "pages mapped from disk, shared between workers)",
+        "",
+        "| workers | clients | s | requests/s | vs 1 worker | errors | p50 / p95 ms | own memory per worker, MB | "
+        "all processes, PSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---:|",
+    ]
+    single = {load["clients"]: load["throughput"] for load in loads if load["workers"] == 1}
+    for load in loads:
+        per_worker = load["worker_anon_mb"] if load["workers"] > 1 else [load["anon_mb"]]
+        base = single.get(load["clients"])
+        lines.append(
+            f"| {load['workers']} | {load['clients']} | {load['seconds']:.0f} | {_fmt(load['throughput'])} | "
+            f"{_ratio(load['throughput'], base) if base else '–'} | {load['errors']:,} | "
+            f"{_fmt(load['p50'])} / {_fmt(load['p95'])} | {', '.join(_fmt(mb, 0) for mb in per_worker)} | "
+            f"{_fmt(load['tree_pss_mb'], 0)} |"
+        )
+    return lines
+
+
 def render(res: Results, info: dict) -> str:
     f = res.figures
     lines = [
@@ -597,19 +642,7 @@ def render(res: Results, info: dict) -> str:
                 f"| {name} | {_fmt(row['p50'])} | {_fmt(row['p95'])} | {_fmt(row['p99'])} | "
                 f"{_fmt(row['mean'])} | {row['n']} |"
             )
-    load = f.get("load")
-    if load:
-        lines += [
-            "",
-            f"| {load['clients']} concurrent HTTP clients, {load['seconds']:.0f} s | value |",
-            "|---|---:|",
-            f"| throughput | {_fmt(load['throughput'])} requests/s |",
-            f"| requests / errors | {load['requests']:,} / {load['errors']:,} |",
-            f"| latency p50 / p95 under load | {_fmt(load['p50'])} / {_fmt(load['p95'])} ms |",
-            f"| server RSS after (peak) | {_fmt(load['rss_mb'], 0)} MB ({_fmt(load['hwm_mb'], 0)} MB) |",
-            f"| of which its own memory (`RssAnon`; the rest is index pages mapped from disk) "
-            f"| {_fmt(load.get('anon_mb'), 0)} MB |",
-        ]
+    lines += _cold_lines(f.get("cold")) + _load_lines(f.get("loads") or [])
     if f.get("http_errors"):
         lines.append(f"\nHTTP errors in the latency passes: {f['http_errors']}")
     peers = f.get("peers")
@@ -753,18 +786,33 @@ def main() -> int:
     log(f"Python API: p50 {f['api']['p50']:.1f} ms, p95 {f['api']['p95']:.1f} ms")
 
     if not args.skip_http:
-        server = Server(config_path, folder / "serve.log")
-        try:
-            server.wait_ready()
-            log("HTTP: warm-up pass then timed pass")
-            f["http"], res.per_kind["searchapp HTTP"], f["http_errors"] = run_http(server, mix, passes)
-            log(f"HTTP: p50 {f['http']['p50']:.1f} ms, p95 {f['http']['p95']:.1f} ms")
-            seconds = 10 if args.quick else 60
-            log(f"HTTP load: {CLIENTS} clients for {seconds} s")
-            f["load"] = run_load(server, mix, seconds)
-            log(f"HTTP load: {f['load']['throughput']:.1f} requests/s, {f['load']['errors']} errors")
-        finally:
-            server.stop()
+        from cold_start import measure_indexed
+
+        log("cold start: serve on this index, first answer, then one article added and reindexed")
+        f["cold"] = measure_indexed(config_path, corpus.corpus, workers=1)
+        log(
+            f"cold start: listening after {f['cold']['listening_s']:.1f} s, first answer "
+            f"{f['cold']['first_ms']:.0f} ms, after a reindex {f['cold']['after_reindex_first_ms']:.0f} ms"
+        )
+        seconds = 10 if args.quick else 60
+        f["loads"] = []
+        for workers in WORKERS:
+            server = Server(config_path, folder / f"serve-{workers}.log", workers=workers)
+            try:
+                server.wait_ready()
+                if workers == 1:
+                    log("HTTP: warm-up pass then timed pass")
+                    f["http"], res.per_kind["searchapp HTTP"], f["http_errors"] = run_http(server, mix, passes)
+                    log(f"HTTP: p50 {f['http']['p50']:.1f} ms, p95 {f['http']['p95']:.1f} ms")
+                else:
+                    run_http(server, mix[:: max(1, len(mix) // HTTP_WARMUP)], 1)  # warm every worker
+                for clients in LOAD_CLIENTS:
+                    log(f"HTTP load: {workers} worker(s), {clients} clients for {seconds} s")
+                    load = {"workers": workers, **run_load(server, mix, seconds, clients)}
+                    f["loads"].append(load)
+                    log(f"HTTP load: {load['throughput']:.1f} requests/s, {load['errors']} errors")
+            finally:
+                server.stop()
 
     if not args.skip_peers:
         f["peers"], peer_kinds = run_peers(config, mix, folder / "peers", passes)
