@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from searchapp.search.querylang import normalize_query
@@ -30,9 +30,23 @@ class Hit:
     mentioned: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        if self.missing is None:
-            del out["missing"]
+        # Built by hand: dataclasses.asdict deep-copies every field, and made
+        # up a tenth of an API request's time.
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "source": self.source,
+            "url": self.url,
+            "partners": list(self.partners),
+            "topics": list(self.topics),
+            "score": self.score,
+            "snippet": self.snippet,
+            "similar": list(self.similar),
+        }
+        if self.missing is not None:
+            out["missing"] = list(self.missing)
+        out["mentioned"] = list(self.mentioned)
         return out
 
 
@@ -44,6 +58,9 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count, "selected": self.selected}
 
 
 @dataclass
@@ -108,7 +125,7 @@ class SearchResult:
             "concepts": self.concepts,
             "hits": [h.to_json() for h in self.hits],
             "partial": [h.to_json() for h in self.partial],
-            "facets": {k: [asdict(v) for v in vals] for k, vals in self.facets.items()},
+            "facets": {k: [v.to_json() for v in vals] for k, vals in self.facets.items()},
             "suggestion": self.suggestion,
             "timeline": self.timeline,
             "undated": self.undated,
