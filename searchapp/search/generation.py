@@ -54,6 +54,8 @@ class Generation:
         # here a generation is a folder, and this is the commit opened in it.
         self.commit = self._toc.generation
         self.local = threading.local()
+        # Document frequencies, shared by the readers of all threads.
+        self._frequencies: dict = {}
         reader = self._open_reader()
         self.columns = Columns(reader)
         self.doc_count = reader.doc_count()
@@ -72,7 +74,7 @@ class Generation:
     def _open_reader(self):
         toc = self._toc
         try:
-            return codec.open_reader(self.ix, toc)
+            return codec.open_reader(self.ix, toc, self._frequencies)
         except OSError as exc:
             # A commit since this generation was opened removed a segment file.
             raise Outdated from exc
