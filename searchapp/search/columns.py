@@ -11,6 +11,10 @@ import numpy as np
 
 from searchapp.search.facets import COLUMN_FACETS, Facet
 
+# Results under one in this many documents are counted from their own entries;
+# more, by testing every entry against the result mask.
+SPARSE_SHARE = 8
+
 
 class Columns:
     """Facet values of every document, read once per index generation."""
@@ -49,6 +53,8 @@ class Entries:
         self.docs = np.asarray(docs, dtype=np.int64)
         self.code = np.asarray(values, dtype=np.int64)
         self.size = len(column)
+        # Where each document's entries start (and, one on, end).
+        self.starts = np.searchsorted(self.docs, np.arange(self.size + 1))
         self._masks: dict[Any, Any] = {}
 
     def mask(self, value):
@@ -64,9 +70,18 @@ class Entries:
 
     def counts(self, keep) -> Counter:
         """How many documents of mask ``keep`` hold each value."""
-        codes = self.code[keep[self.docs]]
-        unique, counts = np.unique(codes, return_counts=True)
-        return Counter({self.values[int(u)]: int(c) for u, c in zip(unique, counts, strict=True)})
+        tally = np.bincount(self.code[self._entries_of(keep)], minlength=len(self.values))
+        return Counter({self.values[i]: int(tally[i]) for i in np.flatnonzero(tally).tolist()})
+
+    def _entries_of(self, keep):
+        """The entries of the documents of mask ``keep``: an index array, or a mask of entries."""
+        docs = np.flatnonzero(keep)
+        if len(docs) * SPARSE_SHARE >= self.size:
+            return keep[self.docs]
+        # A few documents: gather their entries instead of testing every entry.
+        starts, ends = self.starts[docs], self.starts[docs + 1]
+        lengths = ends - starts
+        return np.arange(int(lengths.sum())) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
 
 
 def _column(reader, name: str, size: int, default, convert) -> list:

@@ -63,8 +63,17 @@ def facet_values(counts: Counter, selected: tuple, label, by_value: bool = False
     if by_value:
         items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
     else:
-        items = sorted(counts.items(), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
+        items = sorted(_contenders(counts), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
     values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
     shown = {v.value for v in values}
     values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
     return values
+
+
+def _contenders(counts: Counter) -> list:
+    """The values that can be among the :data:`FACET_LIMIT` most frequent, ties
+    at the limit included: only those need their labels to be ordered."""
+    if len(counts) <= FACET_LIMIT:
+        return list(counts.items())
+    least = sorted(counts.values(), reverse=True)[FACET_LIMIT - 1]
+    return [(v, c) for v, c in counts.items() if c >= least]

@@ -1,0 +1,39 @@
+"""Facet counts from the flattened columns equal counting document by document."""
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchapp.search.columns import Entries
+from searchapp.search.facetcounts import FACET_LIMIT, facet_values
+
+PARTNERS = ["JP", "CN", "US", "RU", "KR", "LA"]
+columns = st.lists(st.lists(st.sampled_from(PARTNERS), unique=True, max_size=4), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=columns, data=st.data())
+def test_counts_are_those_of_each_document(column, data):
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(column), max_size=len(column))), dtype=bool)
+    expected = Counter(v for vals, kept in zip(column, keep, strict=True) if kept for v in vals)
+    assert Entries(column).counts(keep) == expected
+
+
+def test_few_and_many_results_are_counted_alike():
+    rng = np.random.default_rng(7)
+    column = [tuple(rng.choice(["JP", "CN", "US", "RU"], size=rng.integers(0, 4), replace=False)) for _ in range(1000)]
+    entries = Entries(column)
+    for share in (0.01, 0.1, 0.5, 1.0):
+        keep = rng.random(1000) < share
+        expected = Counter(v for vals, kept in zip(column, keep, strict=True) if kept for v in vals)
+        assert entries.counts(keep) == expected
+
+
+def test_only_the_most_frequent_are_listed_ties_by_label():
+    counts = Counter({f"v{i:02d}": 100 - i for i in range(50)})
+    counts.update({"tie-b": 100 - FACET_LIMIT + 1, "tie-a": 100 - FACET_LIMIT + 1})
+    listed = facet_values(counts, (), str)
+    everything = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]
+    assert [(v.value, v.count) for v in listed] == everything
