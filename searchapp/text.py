@@ -49,29 +49,6 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD_TABLE = _build_fold_table()
 
 
-def accented_variants(char: str) -> frozenset[str]:
-    """Every letter that folds to ``char`` or to its other case, ``char`` included.
-
-    >>> {"d", "D", "đ", "Đ"} <= accented_variants("d")
-    True
-    """
-    return _VARIANTS.get(char, frozenset({char, char.upper(), char.lower()}))
-
-
-def _build_variants() -> dict[str, frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for code, folded in _FOLD_TABLE.items():
-        groups.setdefault(folded.lower(), set()).add(chr(code))
-    variants: dict[str, frozenset[str]] = {}
-    for base, chars in groups.items():
-        every = frozenset(chars | {base, base.upper()})
-        variants[base] = variants[base.upper()] = every
-    return variants
-
-
-_VARIANTS = _build_variants()
-
-
 def fold(text: str) -> str:
     """Remove tone and vowel marks and map đ/Đ to d/D, one character for one.
 

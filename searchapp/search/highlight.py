@@ -9,11 +9,11 @@ exact offsets and has no length limit (Whoosh's highlighter stops at 32 KB).
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 from html import escape
 
 from searchapp.search.ranking import MatchTerms
-from searchapp.text import accented_variants, fold, syllable_keys
+from searchapp.text import fold, syllable_keys
 
 # Longer articles are only scanned this far for the snippet window.
 SCAN_LIMIT = 2_000_000
@@ -29,15 +29,18 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
     syllable of it is never marked. The longest concept wins where two start
     at the same syllable.
 
-    The scan is one regular expression that accepts any accents; a concept
-    asked for with its accents is then checked on the syllables found.
+    The scan is one regular expression over the text folded and lowercased
+    (folding keeps one character for one, so offsets are the text's own); a
+    concept asked for with its accents is then checked on the syllables found.
     """
     if not terms.forms:
         return []
     text = text[:limit]
     pattern, options = _pattern(tuple(terms.forms))
+    # The one letter whose lower case is two characters, İ, folds to I first.
+    scanned = fold(text).lower()
     found: list[Match] = []
-    for match in pattern.finditer(text):
+    for match in pattern.finditer(scanned):
         exact, any_accents, concept = options[(match.lastindex or 0) - 1]  # one group per form matches
         if not any_accents and tuple(syllable_keys(text[match.start() : match.end()])) not in exact:
             continue
@@ -51,20 +54,10 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
 _JOINED_GAP = r"(?:[.,]|(?:[^\w.,;:!?()\[\]{}…|\n]|_)+)"
 
 
-def _any_accents(folded: str) -> str:
-    """A pattern for ``folded`` written with any accents ("dong" → đông, Đồng…)."""
-    return "".join(_letter_class(c) for c in folded)
-
-
-@cache
-def _letter_class(char: str) -> str:
-    variants = sorted(accented_variants(char))
-    return "[" + "".join(re.escape(v) for v in variants) + "]" if len(variants) > 1 else re.escape(char)
-
-
 @lru_cache(maxsize=256)
 def _pattern(forms: tuple) -> tuple[re.Pattern[str], list[tuple[set, bool, int]]]:
-    """One alternation over every concept form, longest first, and what each alternative stands for."""
+    """One alternation over every concept form, folded and lowercased, longest
+    first, and what each alternative stands for."""
     grouped: dict[tuple[str, ...], tuple[set, list[bool], int]] = {}
     for form, concept in forms:
         folded = tuple(fold(w) for w in form.words)
@@ -74,8 +67,8 @@ def _pattern(forms: tuple) -> tuple[re.Pattern[str], list[tuple[set, bool, int]]
         else:
             exact.add(tuple(form.words))
     ordered = sorted(grouped.items(), key=lambda item: -len(item[0]))
-    alternatives = ["(" + _JOINED_GAP.join(_any_accents(w) for w in words) + ")" for words, _ in ordered]
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+    alternatives = ["(" + _JOINED_GAP.join(re.escape(w.lower()) for w in words) + ")" for words, _ in ordered]
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
     return pattern, [(exact, loose[0], concept) for _, (exact, loose, concept) in ordered]
 
 
