@@ -41,6 +41,7 @@ def serve(obj: Context, host, port, debug, allow_remote, threads, workers) -> No
     """Serve the search page and the JSON API."""
     from searchapp import create_app
     from searchapp.web.app import warm
+    from searchapp.web.malloc import limit_arenas
 
     config = obj.config
     host = host or config.host
@@ -53,6 +54,8 @@ def serve(obj: Context, host, port, debug, allow_remote, threads, workers) -> No
             f"refusing to listen on {host}: the page would be reachable from other machines. "
             "Add --allow-remote to do so."
         )
+    # Before any request thread exists: threads share the arenas from the start.
+    limit_arenas()
     app = create_app(config, serving=True)
     # A busy port is told at once, not after the warm-up.
     _check_port_free(host, port)
