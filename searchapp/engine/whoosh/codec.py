@@ -62,7 +62,7 @@ def open_reader(ix, toc: TOC, frequencies: dict | None = None):
 
 # Document frequencies kept per generation; past this many the store is
 # emptied and filled again (about 150 bytes an entry).
-FREQUENCIES_KEPT = 200_000
+FREQUENCIES_KEPT = 50_000
 
 
 def _remember_frequencies(reader, known: dict) -> None:
