@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+import numpy as np
+
 # A syllable is a run of letters and digits. The underscore is excluded because
 # pre-segmented text joins syllables with it ("Bộ_trưởng").
 SYLLABLE_RE = re.compile(r"[^\W_]+")
@@ -56,6 +58,33 @@ def fold(text: str) -> str:
     'Bien Dong'
     """
     return text.translate(_FOLD_TABLE)
+
+
+def fold_lower(text: str) -> str:
+    """:func:`fold` then lowercase, one character for one, for long texts.
+
+    ``str.translate`` looks every character up in a dict; a table indexed by
+    code point does a whole article at once, about fifteen times faster.
+
+    >>> fold_lower("Biển ĐÔNG")
+    'bien dong'
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if len(codes) and codes.max() > 0xFFFF:  # beyond the table: an emoji, another script
+        return fold(text).lower()
+    return _fold_lower_table()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _fold_lower_table() -> np.ndarray:
+    """``fold(c).lower()`` of every character of the Basic Multilingual Plane
+    (the one letter whose lower case is two characters, İ, folds to I first)."""
+    folded = np.arange(0x10000, dtype=np.uint32)
+    folded[list(_FOLD_TABLE)] = [ord(c) for c in _FOLD_TABLE.values()]
+    lowered = folded.tobytes().decode("utf-32-le", "surrogatepass").lower()
+    table = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    assert len(table) == 0x10000, "a folded letter's lower case is longer than one character"
+    return table
 
 
 def has_diacritics(text: str) -> bool:

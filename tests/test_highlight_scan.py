@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from searchapp.search.highlight import _JOINED_GAP, find_matches
 from searchapp.search.interpret import Form
 from searchapp.search.ranking import MatchTerms
-from searchapp.text import fold, syllable_keys
+from searchapp.text import fold, fold_lower, syllable_keys
 
 SYLLABLES = ["Biển", "biên", "ĐÔNG", "đồng", "Dong", "Hà", "hạ", "NỘI", "nơi", "Việt", "viết", "İstanbul", "ǅa"]
 GAPS = [" ", "  ", ", ", ". ", "-", "\n", " – "]
@@ -71,3 +71,14 @@ def test_the_folded_scan_finds_what_the_accented_scan_finds(text, asked):
 def test_folding_then_lowercasing_keeps_one_character_for_one():
     # find_matches reports offsets of the scanned text as the text's own.
     assert all(len(fold(chr(code)).lower()) == 1 for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_fold_lower_is_fold_then_lower(text):
+    assert fold_lower(text) == fold(text).lower()
+
+
+def test_fold_lower_takes_every_plane_and_lone_surrogates():
+    for text in ("Biển ĐÔNG 😀 İ \ud800 ǅ", "Biển \U00010400", "İ \ud800 Ǆ", ""):
+        assert fold_lower(text) == fold(text).lower()

@@ -13,7 +13,7 @@ from functools import lru_cache
 from html import escape
 
 from searchapp.search.ranking import MatchTerms
-from searchapp.text import fold, syllable_keys
+from searchapp.text import fold, fold_lower, syllable_keys
 
 # Longer articles are only scanned this far for the snippet window.
 SCAN_LIMIT = 2_000_000
@@ -37,8 +37,7 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
         return []
     text = text[:limit]
     pattern, options = _pattern(tuple(terms.forms))
-    # The one letter whose lower case is two characters, İ, folds to I first.
-    scanned = fold(text).lower()
+    scanned = fold_lower(text)
     found: list[Match] = []
     for match in pattern.finditer(scanned):
         exact, any_accents, concept = options[(match.lastindex or 0) - 1]  # one group per form matches
