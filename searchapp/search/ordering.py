@@ -70,7 +70,10 @@ def entry_count(cols: Columns, allowed) -> int:
         return 0
     stories = cols.story_codes[allowed]
     alone = int(np.count_nonzero(stories < 0))
-    return alone + len(np.unique(stories[stories >= 0]))
+    # Marked in a table of every story rather than sorted: no sort of the whole result set.
+    present = np.zeros(len(cols.members), dtype=bool)
+    present[stories[stories >= 0]] = True
+    return alone + int(np.count_nonzero(present))
 
 
 def collapse_stories(ranked: list[tuple[int, float]], cols: Columns, allowed) -> list:
