@@ -50,7 +50,7 @@ class Config:
     # The production server's limits (waitress); config.toml says why each value.
     # Processes that answer requests; more than one runs them under gunicorn.
     workers: int = 1
-    threads: int = 8
+    threads: int = 4
     connection_limit: int = 1000
     channel_timeout: int = 30
     cleanup_interval: int = 5

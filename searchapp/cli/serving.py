@@ -30,7 +30,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--port", type=int, help="Port (default from config: 5000).")
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger. Never in production.")
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
-@click.option("--threads", type=click.IntRange(min=1), help="Worker threads of the server (default from config: 8).")
+@click.option("--threads", type=click.IntRange(min=1), help="Worker threads of the server (default from config: 4).")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
