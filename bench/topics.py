@@ -46,7 +46,7 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "all")
+SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "fresh-7", "all")
 # split -> (seed, articles drawn from each pool file), for the splits drawn by --draw.
 DRAWS = {
     "fresh-4": (
@@ -63,6 +63,13 @@ DRAWS = {
     # and Vietnam's leaders in the title, to measure them once; same counts.
     "fresh-6": (
         20261207,
+        {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
+    ),
+    # Drawn before the organisations were taken out of the country pairs and
+    # before the blockers of false bilateral tags, to measure them once; judged
+    # before any model ran on it; same counts as fresh-4.
+    "fresh-7": (
+        20261209,
         {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
     ),
 }
