@@ -21,6 +21,12 @@ only, never on itself::
     python bench/topics_fit.py            # cross-validate, then fit on all and write
     python bench/topics_fit.py --check    # cross-validate only
     python bench/topics_fit.py --verify   # exit 1 unless the shipped model is this fit
+    python bench/topics_fit.py --blind    # the held-back splits, predicted by the others
+
+The blind splits in ``topics.HELD_BACK`` are left out of all of these (neither
+fitted on nor reported) until they are measured once with ``--blind``: each
+predicted by a model fitted, and its threshold chosen, on every split not
+held back, as an article the engine has never seen is.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from topics import SET, SPLITS, Counts, load_set, pool_records  # noqa: E402
+from topics import HELD_BACK, SET, SPLITS, Counts, load_set, pool_records  # noqa: E402
 
 from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import PAIR_TOPICS, TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
@@ -72,8 +78,8 @@ class Examples:
         return np.hstack([self.features, self.features * is_pair, np.eye(len(TOPICS))[self.topics]])
 
 
-def judged_examples(shared: Path) -> Examples:
-    judged = load_set(SET)
+def judged_examples(shared: Path, held_back: tuple[str, ...] = HELD_BACK) -> Examples:
+    judged = load_set(SET, held_back)
     ids, splits, topics, features, labels = [], [], [], [], []
     for record, file_name, number in pool_records(shared, set(judged)):
         # The text as reindex reads it; topics given in the record are not
@@ -176,6 +182,18 @@ def cross_validated_figures(shared: Path) -> dict[str, tuple[float, float]]:
     return figures(examples, cross_validated(examples))
 
 
+def blind(examples: Examples, held_back: tuple[str, ...]) -> np.ndarray:
+    """The held-back splits' pairs kept or not by a model fitted, and a threshold chosen, on the others."""
+    test = np.isin(examples.splits, held_back)
+    design = examples.design()
+    threshold = choose_threshold(examples, ~test)
+    weights, intercept = fit(design[~test], examples.labels[~test])
+    keep = kept(examples, probabilities(design, weights, intercept), threshold)
+    fitted = len({examples.ids[row] for row in np.flatnonzero(~test)})
+    print(f"fitted on the {fitted} articles not held back; threshold {threshold} chosen inside them")
+    return keep & test
+
+
 def report(examples: Examples, keep: np.ndarray) -> list[str]:
     lines = [f"{'split':10} {'P':>6} {'R':>6}"]
     lines += [f"{split:10} {p:6.3f} {r:6.3f}" for split, (p, r) in figures(examples, keep).items()]
@@ -232,9 +250,19 @@ def main() -> int:
     parser.add_argument(
         "--verify", action="store_true", help="exit 1 unless the shipped model is the fit of today's set"
     )
+    parser.add_argument(
+        "--blind", action="store_true", help="measure the held-back splits once, by a model fitted on the others"
+    )
     args = parser.parse_args()
     from evaluate import SHARED  # the pool is defined once, in evaluate.py
 
+    if args.blind:
+        if not HELD_BACK:
+            raise SystemExit("no split is held back (topics.HELD_BACK)")
+        examples = judged_examples(SHARED, held_back=())
+        keep = blind(examples, HELD_BACK)
+        print("\n".join(line for line in report(examples, keep) if line.split()[0] in ("split", *HELD_BACK)))
+        return 0
     examples = judged_examples(SHARED)
     if args.verify:
         return verify(examples)
