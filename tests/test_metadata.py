@@ -419,7 +419,8 @@ def test_resolve_topic_unknown() -> None:
             "covid-y-te",
         ),
         (
-            "Hội đàm giữa hai Thủ tướng",
+            # Between two countries, one of them foreign (closed_topics).
+            "Hội đàm giữa hai Thủ tướng Việt Nam và Nhật Bản",
             "Hai bên nhất trí nâng quan hệ hai nước lên đối tác chiến lược trong chuyến thăm chính thức.",
             "ngoai-giao-song-phuong",
         ),
