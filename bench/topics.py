@@ -46,7 +46,7 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "all")
+SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "fresh-7", "all")
 # split -> (seed, articles drawn from each pool file), for the splits drawn by --draw.
 DRAWS = {
     "fresh-4": (
@@ -65,7 +65,22 @@ DRAWS = {
         20261207,
         {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
     ),
+    # Drawn before the organisations were taken out of the country pairs and
+    # before the blockers of false bilateral tags, to measure them once; judged
+    # before any model ran on it; same counts as fresh-4.
+    "fresh-7": (
+        20261209,
+        {"articles-baomoi-magizbox.jsonl.gz": 45, "articles-dantri-unc.jsonl": 15, "articles-crawlnews-2026.jsonl": 10},
+    ),
 }
+
+
+# Blind splits set aside while the rules and the model are worked on: not
+# evaluated, listed among the misses or fitted on, so that they can be
+# measured once, by ``topics_fit.py --blind`` (a model fitted, and its
+# threshold chosen, on every other split). Emptied once they are measured:
+# fresh-7 was held back until its measure in the commit that emptied it.
+HELD_BACK: tuple[str, ...] = ()
 
 
 def split_of(article_id: str) -> str:
@@ -78,8 +93,8 @@ def load_judged(path: Path = SET) -> dict[str, list[str]]:
     return {article_id: topics for article_id, (topics, _) in load_set(path).items()}
 
 
-def load_set(path: Path = SET) -> dict[str, tuple[list[str], str]]:
-    """id -> (judged slugs, split); an unknown slug, split or a repeated id is refused."""
+def load_set(path: Path = SET, held_back: tuple[str, ...] = ()) -> dict[str, tuple[list[str], str]]:
+    """id -> (judged slugs, split), without the splits held back; an unknown slug, split or a repeated id is refused."""
     judged: dict[str, tuple[list[str], str]] = {}
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -93,7 +108,7 @@ def load_set(path: Path = SET) -> dict[str, tuple[list[str], str]]:
                     f"{path.name}:{number}: unknown topic {unknown}, unknown split {part!r} or repeated id {item['id']}"
                 )
             judged[item["id"]] = (list(item["topics"]), part)
-    return judged
+    return {article_id: value for article_id, value in judged.items() if value[1] not in held_back}
 
 
 def pool_records(shared: Path, wanted: set[str]):
@@ -205,7 +220,7 @@ def compare(judged: dict[str, tuple[list[str], str]], assigned: dict[str, list[s
 def evaluate_topics(shared: Path) -> TopicReport:
     from topics_fit import cross_validated_figures
 
-    judged = load_set()
+    judged = load_set(held_back=HELD_BACK)
     report = compare(judged, assigned_topics(shared, set(judged)))
     report.left_out = cross_validated_figures(shared)
     return report

@@ -21,6 +21,12 @@ only, never on itself::
     python bench/topics_fit.py            # cross-validate, then fit on all and write
     python bench/topics_fit.py --check    # cross-validate only
     python bench/topics_fit.py --verify   # exit 1 unless the shipped model is this fit
+    python bench/topics_fit.py --blind    # the held-back splits, predicted by the others
+
+The blind splits in ``topics.HELD_BACK`` are left out of all of these (neither
+fitted on nor reported) until they are measured once with ``--blind``: each
+predicted by a model fitted, and its threshold chosen, on every split not
+held back, as an article the engine has never seen is.
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from topics import SET, SPLITS, Counts, load_set, pool_records  # noqa: E402
+from topics import HELD_BACK, SET, SPLITS, Counts, load_set, pool_records  # noqa: E402
 
 from searchapp.corpus.articles import build_article  # noqa: E402
-from searchapp.corpus.metadata import PAIR_TOPICS, TOPIC_FEATURES, TOPICS, topic_features  # noqa: E402
+from searchapp.corpus.metadata import PAIR_TOPICS, TOPIC_FEATURES, TOPICS, closed_topics, topic_features  # noqa: E402
 
 MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
 # Inverse strength of the L2 penalty on standardised features: 427 articles
@@ -65,6 +71,14 @@ class Examples:
     topics: np.ndarray  # index into TOPICS
     features: np.ndarray
     labels: np.ndarray
+    # False for a topic the article cannot be about (metadata.closed_topics):
+    # the engine never keeps it, so it is neither fitted on nor kept here, but
+    # a judged one still counts as missed.
+    open_rows: np.ndarray | None = None
+
+    @property
+    def offered(self) -> np.ndarray:
+        return np.ones(len(self.labels), bool) if self.open_rows is None else self.open_rows
 
     def design(self) -> np.ndarray:
         """Features, the same features again for the pair topic only, then one column per topic (its bias)."""
@@ -72,21 +86,25 @@ class Examples:
         return np.hstack([self.features, self.features * is_pair, np.eye(len(TOPICS))[self.topics]])
 
 
-def judged_examples(shared: Path) -> Examples:
-    judged = load_set(SET)
-    ids, splits, topics, features, labels = [], [], [], [], []
+def judged_examples(shared: Path, held_back: tuple[str, ...] = HELD_BACK) -> Examples:
+    judged = load_set(SET, held_back)
+    ids, splits, topics, features, labels, offered = [], [], [], [], [], []
     for record, file_name, number in pool_records(shared, set(judged)):
         # The text as reindex reads it; topics given in the record are not
         # extracted (the model being fitted is what would extract them).
         article = build_article({**record, "topics": []}, file_name, number, None)
         wanted, split = judged[article.id]
+        closed = closed_topics(article.title, article.body)
         for index, (slug, values) in enumerate(topic_features(article.title, article.body)):
             ids.append(article.id)
             splits.append(split)
             topics.append(index)
             features.append(values)
             labels.append(slug in wanted)
-    return Examples(ids, np.array(splits), np.array(topics), np.array(features, float), np.array(labels, int))
+            offered.append(slug not in closed)
+    return Examples(
+        ids, np.array(splits), np.array(topics), np.array(features, float), np.array(labels, int), np.array(offered)
+    )
 
 
 def fit(design: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
@@ -100,8 +118,8 @@ def fit(design: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def kept(examples: Examples, probability: np.ndarray, threshold: float) -> np.ndarray:
-    """The engine's rule: at the threshold or above, at most three per article, most likely first."""
-    keep = probability >= threshold
+    """The engine's rule: open topics at the threshold or above, at most three per article, most likely first."""
+    keep = (probability >= threshold) & examples.offered
     by_article: dict[str, list[int]] = {}
     for row, article_id in enumerate(examples.ids):
         by_article.setdefault(article_id, []).append(row)
@@ -121,7 +139,7 @@ def left_out_probabilities(examples: Examples, rows: np.ndarray) -> np.ndarray:
     probability = np.zeros(len(examples.labels))
     for split in sorted(set(examples.splits[rows])):
         test = rows & (examples.splits == split)
-        train = rows & ~test
+        train = rows & ~test & examples.offered
         weights, intercept = fit(design[train], examples.labels[train])
         probability[test] = probabilities(design[test], weights, intercept)
     return probability
@@ -150,7 +168,8 @@ def cross_validated(examples: Examples) -> np.ndarray:
     for split in sorted(set(examples.splits)):
         test = examples.splits == split
         threshold = choose_threshold(examples, ~test)
-        weights, intercept = fit(design[~test], examples.labels[~test])
+        train = ~test & examples.offered
+        weights, intercept = fit(design[train], examples.labels[train])
         keep[test] = kept(examples, probabilities(design, weights, intercept), threshold)[test]
     return keep
 
@@ -174,6 +193,19 @@ def figures(examples: Examples, keep: np.ndarray) -> dict[str, tuple[float, floa
 def cross_validated_figures(shared: Path) -> dict[str, tuple[float, float]]:
     examples = judged_examples(shared)
     return figures(examples, cross_validated(examples))
+
+
+def blind(examples: Examples, held_back: tuple[str, ...]) -> np.ndarray:
+    """The held-back splits' pairs kept or not by a model fitted, and a threshold chosen, on the others."""
+    test = np.isin(examples.splits, held_back)
+    design = examples.design()
+    threshold = choose_threshold(examples, ~test)
+    train = ~test & examples.offered
+    weights, intercept = fit(design[train], examples.labels[train])
+    keep = kept(examples, probabilities(design, weights, intercept), threshold)
+    fitted = len({examples.ids[row] for row in np.flatnonzero(~test)})
+    print(f"fitted on the {fitted} articles not held back; threshold {threshold} chosen inside them")
+    return keep & test
 
 
 def report(examples: Examples, keep: np.ndarray) -> list[str]:
@@ -213,7 +245,7 @@ def write_model(weights: np.ndarray, intercept: float, threshold: float, article
 
 def verify(examples: Examples) -> int:
     """0 when the shipped model is (to rounding) what fitting the judged set gives now."""
-    values = model_values(*fit(examples.design(), examples.labels))
+    values = model_values(*fit(examples.design()[examples.offered], examples.labels[examples.offered]))
     expected = [*values["weights"], *values["pair_weights"], *values["bias"]]
     threshold = choose_threshold(examples, np.ones(len(examples.labels), bool))
     shipped = tomllib.loads(MODEL.read_text(encoding="utf-8"))
@@ -232,16 +264,26 @@ def main() -> int:
     parser.add_argument(
         "--verify", action="store_true", help="exit 1 unless the shipped model is the fit of today's set"
     )
+    parser.add_argument(
+        "--blind", action="store_true", help="measure the held-back splits once, by a model fitted on the others"
+    )
     args = parser.parse_args()
     from evaluate import SHARED  # the pool is defined once, in evaluate.py
 
+    if args.blind:
+        if not HELD_BACK:
+            raise SystemExit("no split is held back (topics.HELD_BACK)")
+        examples = judged_examples(SHARED, held_back=())
+        keep = blind(examples, HELD_BACK)
+        print("\n".join(line for line in report(examples, keep) if line.split()[0] in ("split", *HELD_BACK)))
+        return 0
     examples = judged_examples(SHARED)
     if args.verify:
         return verify(examples)
     print("leaving one split out (each split predicted by a model fitted on the others):")
     print("\n".join(report(examples, cross_validated(examples))))
     if not args.check:
-        weights, intercept = fit(examples.design(), examples.labels)
+        weights, intercept = fit(examples.design()[examples.offered], examples.labels[examples.offered])
         threshold = choose_threshold(examples, np.ones(len(examples.labels), bool))
         write_model(weights, intercept, threshold, len(set(examples.ids)))
         print(f"threshold {threshold} (chosen by cross-validation over all splits)")

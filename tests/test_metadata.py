@@ -294,6 +294,16 @@ def test_a_pair_with_viet_in_the_title_is_about_two_countries() -> None:
     assert pair_strength("Quan hệ Mỹ bước sang giai đoạn mới", body) == 0
 
 
+def test_an_organisation_is_not_one_of_the_two_countries_of_a_pair() -> None:
+    # The EU, the UN and the World Bank have two-letter codes, but are not countries.
+    from searchapp.corpus.extract.partners import pair_strength
+
+    body = "Hai bên nhất trí tăng cường hợp tác kinh tế và an ninh."
+    assert pair_strength("Quan hệ Nhật Bản - Trung Quốc bước sang giai đoạn mới", body) == 2
+    assert pair_strength("EU kêu gọi Trung Quốc giải quyết tranh chấp", body) == 0
+    assert pair_strength("Liên hợp quốc và Ngân hàng Thế giới hỗ trợ Myanmar", body) == 0
+
+
 def test_passing_mention_in_a_long_article_is_not_a_partner() -> None:
     lead = "Bộ trưởng Ngoại giao Nhật Bản thăm chính thức Ôxtrâylia."
     paragraphs = [
@@ -409,7 +419,8 @@ def test_resolve_topic_unknown() -> None:
             "covid-y-te",
         ),
         (
-            "Hội đàm giữa hai Thủ tướng",
+            # Between two countries, one of them foreign (closed_topics).
+            "Hội đàm giữa hai Thủ tướng Việt Nam và Nhật Bản",
             "Hai bên nhất trí nâng quan hệ hai nước lên đối tác chiến lược trong chuyến thăm chính thức.",
             "ngoai-giao-song-phuong",
         ),

@@ -132,3 +132,15 @@ def test_weather_sea_areas_and_crowds_are_not_evidence() -> None:
     # "tập trung đông người" holds "trung đông" across two words.
     assert evidence("Hạn chế tập trung đông người để phòng dịch.", "trung-dong") == 0.0
     assert evidence("Căng thẳng ở Trung Đông leo thang.", "trung-dong") > 0.0
+
+
+def test_bilateral_relations_need_a_foreign_country_among_the_main_partners() -> None:
+    from searchapp.corpus.extract.topics import closed_topics, extract_topics
+
+    # Talks with Interpol alone, or Vietnam's own affairs, are not between two countries.
+    talks = "Bộ trưởng hội đàm với Tổng Thư ký Interpol. Hai bên ký kết bản ghi nhớ hợp tác."
+    assert "ngoai-giao-song-phuong" in closed_topics("Bộ Công an hội đàm với Interpol", talks)
+    assert "ngoai-giao-song-phuong" not in extract_topics("Bộ Công an hội đàm với Interpol", talks)
+    assert (
+        closed_topics("Thủ tướng hội đàm với Thủ tướng Nhật Bản", talks.replace("Interpol", "Nhật Bản")) == frozenset()
+    )

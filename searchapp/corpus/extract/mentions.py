@@ -38,6 +38,7 @@ class _Guard:
 class _Gazetteer:
     labels: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)
+    organisations: set[str] = field(default_factory=set)
     by_first: dict[str, list[_Name]] = field(default_factory=lambda: defaultdict(list))
     guards: dict[str, _Guard] = field(default_factory=dict)
     function_words: frozenset[str] = frozenset()
@@ -63,6 +64,8 @@ def _gazetteer() -> _Gazetteer:
     for entry in data["partner"]:
         code = entry["code"]
         gazetteer.labels[code] = entry["label"]
+        if entry.get("organisation", False):
+            gazetteer.organisations.add(code)
         names = {_FULL: entry["names"], WEAK: entry.get("weak", []), _PAIR: entry.get("pair", [])}
         gazetteer.aliases[code] = [entry["label"], *(n for group in names.values() for n in group)]
         for kind, group in names.items():
@@ -288,6 +291,11 @@ def names_vietnam(text: str) -> bool:
 def gazetteer_aliases() -> dict[str, list[str]]:
     """Every name of every partner, by code (label first)."""
     return _gazetteer().aliases
+
+
+def gazetteer_organisations() -> frozenset[str]:
+    """Codes of the international organisations and forums (``organisation = true``)."""
+    return frozenset(_gazetteer().organisations)
 
 
 def gazetteer_labels() -> dict[str, str]:

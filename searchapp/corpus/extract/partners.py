@@ -12,6 +12,7 @@ from searchapp.corpus.extract.mentions import (
     WEAK,
     gazetteer_aliases,
     gazetteer_labels,
+    gazetteer_organisations,
     names_vietnam,
     partner_matches,
 )
@@ -152,15 +153,17 @@ def pair_strength(title: str, body: str) -> int:
     """How plainly the article is about two countries: 0 not, 1 mainly, 2 both in the title.
 
     Mainly: two main partners, or one and Vietnam named in the title or lead,
-    one of them named in the title. Only countries count (the gazetteer
-    gives them two-letter codes): an article about India and ASEAN, or
-    Vietnam at the G20, is not bilateral.
+    one of them named in the title. Only countries count, never an
+    organisation (``organisation = true`` in the gazetteer, whatever the
+    length of its code): an article about India and ASEAN, the EU and China,
+    or Vietnam at the G20, is not bilateral.
     """
     evidence = _partner_evidence(title, body)
     if not evidence:
         return 0
     top = max(item.score for item in evidence.values())
-    main = [item for code, item in evidence.items() if len(code) == 2 and _is_main_partner(item, top)]
+    organisations = gazetteer_organisations()
+    main = [item for code, item in evidence.items() if code not in organisations and _is_main_partner(item, top)]
     in_title = sum(item.in_title for item in main)
     if not in_title:
         return 0

@@ -8,6 +8,7 @@ from functools import cache
 from math import exp, log1p
 
 from searchapp.corpus.extract.common import canonical_tone_cached, load, lookup_key
+from searchapp.corpus.extract.mentions import gazetteer_organisations
 from searchapp.corpus.extract.partners import extract_partners, pair_strength
 from searchapp.text import syllables
 
@@ -227,6 +228,20 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     return features
 
 
+def closed_topics(title: str, body: str) -> frozenset[str]:
+    """The topics the article cannot be about, whatever its evidence.
+
+    Bilateral relations (the pair topic) are between two countries, one of
+    them foreign: an article none of whose main partners is a foreign country
+    (Vietnam's own affairs, a meeting with Interpol or the UN alone) is not
+    about them, however many talks and meetings it names.
+    """
+    organisations = gazetteer_organisations()
+    if any(code not in organisations for code in extract_partners(title, body)):
+        return frozenset()
+    return frozenset(t.slug for t in _topics() if t.pair)
+
+
 @dataclass(frozen=True)
 class _TopicModel:
     weights: tuple[float, ...]
@@ -267,10 +282,16 @@ def extract_topics(title: str, body: str) -> list[str]:
     evidence becomes a topic is the model of ``data/topic_model.toml``, fitted
     on the judged set: a topic is kept when the model's probability reaches
     the threshold chosen there by cross-validation, and no article has more
-    than ``_TOPIC_MAX`` topics.
+    than ``_TOPIC_MAX`` topics. A topic the article cannot be about
+    (:func:`closed_topics`) is never kept.
     """
     model = _topic_model()
-    scored = [(model.probability(slug, features), slug) for slug, features in topic_features(title, body)]
+    closed = closed_topics(title, body)
+    scored = [
+        (model.probability(slug, features), slug)
+        for slug, features in topic_features(title, body)
+        if slug not in closed
+    ]
     kept = sorted((item for item in scored if item[0] >= model.threshold), key=lambda item: -item[0])
     return [slug for _, slug in kept[:_TOPIC_MAX]]
 
