@@ -210,3 +210,14 @@ def pair_sentences(title: str, body: str) -> int:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def top_country_share(title: str, body: str) -> float:
+    """The strongest country's share of the evidence of every country the article names (organisations left out).
+
+    Near 1 for a story about an event in one foreign country; about a half
+    when two countries share the story.
+    """
+    organisations = gazetteer_organisations()
+    scores = [item.score for code, item in _partner_evidence(title, body).items() if code not in organisations]
+    return max(scores) / sum(scores) if scores else 0.0

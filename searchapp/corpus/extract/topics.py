@@ -9,7 +9,7 @@ from math import exp, log1p
 
 from searchapp.corpus.extract.common import canonical_tone_cached, load, lookup_key
 from searchapp.corpus.extract.mentions import gazetteer_organisations
-from searchapp.corpus.extract.partners import extract_partners, pair_sentences, pair_strength
+from searchapp.corpus.extract.partners import extract_partners, pair_sentences, pair_strength, top_country_share
 from searchapp.text import syllables
 
 _TOPIC_TITLE_FACTOR = 3
@@ -172,6 +172,7 @@ TOPIC_FEATURES = (
     "sentences naming the two countries together",
     "two countries in the title, times the evidence",
     "two countries in the title, another topic stronger",
+    "the strongest country's share",
 )
 
 
@@ -192,6 +193,7 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     has_pair = any(t.pair for t in _topics())
     pair = pair_strength(title, body) if has_pair else 0
     together = log1p(pair_sentences(title, body)) if has_pair else 0.0
+    one_country = top_country_share(title, body) if has_pair else 0.0
     main_partners = frozenset(extract_partners(title, body))
     # One of Vietnam's leaders in the title and a foreign main partner: the
     # visit, talks or reception of a relationship with Vietnam.
@@ -235,6 +237,7 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     together if topic.pair else 0.0,
                     float(topic.pair and pair == 2) * log1p(total),
                     float(topic.pair and pair == 2 and place != 0),
+                    one_country if topic.pair else 0.0,
                 ],
             )
         )
