@@ -294,22 +294,6 @@ def test_a_pair_with_viet_in_the_title_is_about_two_countries() -> None:
     assert pair_strength("Quan hệ Mỹ bước sang giai đoạn mới", body) == 0
 
 
-def test_the_two_countries_named_together_sentence_by_sentence() -> None:
-    from searchapp.corpus.extract.partners import pair_sentences, top_country_share
-
-    title = "Nhật Bản và Trung Quốc hội đàm"
-    body = (
-        "Ngoại trưởng Nhật Bản gặp người đồng cấp Trung Quốc tại Tokyo. "
-        "Nhật Bản và Trung Quốc nhất trí tăng cường hợp tác. "
-        "Nhật Bản cũng chuẩn bị bầu cử."
-    )
-    assert pair_sentences(title, body) == 2
-    assert 0.4 < top_country_share(title, body) < 0.7
-    one = "Công chúa Nhật Bản đính hôn"
-    assert pair_sentences(one, "Hoàng gia Nhật Bản thông báo lễ đính hôn tại Tokyo.") == 0
-    assert top_country_share(one, "Hoàng gia Nhật Bản thông báo lễ đính hôn tại Tokyo.") == 1.0
-
-
 def test_an_organisation_is_not_one_of_the_two_countries_of_a_pair() -> None:
     # The EU, the UN and the World Bank have two-letter codes, but are not countries.
     from searchapp.corpus.extract.partners import pair_strength

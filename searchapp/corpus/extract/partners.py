@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -175,49 +174,3 @@ def pair_strength(title: str, body: str) -> int:
         return 1
     lead, _ = _lead_and_rest(body)
     return int(len(main) == 1 and names_vietnam(lead))
-
-
-def pair_sentences(title: str, body: str) -> int:
-    """In how many sentences of the body the article's two main countries are named together.
-
-    The two countries are the two strongest main partners that are countries
-    (never an organisation), or the strongest and Vietnam when Vietnam is
-    named in the title or lead. An article about the relations of two
-    countries keeps naming them together; one about an event in one country
-    that names another (a royal engagement, a leak, an exhibition) does so
-    once or never.
-    """
-    evidence = _partner_evidence(title, body)
-    if not evidence:
-        return 0
-    top = max(item.score for item in evidence.values())
-    organisations = gazetteer_organisations()
-    main = sorted(
-        (code for code, item in evidence.items() if code not in organisations and _is_main_partner(item, top)),
-        key=lambda code: -evidence[code].score,
-    )
-    lead, _ = _lead_and_rest(body)
-    with_vietnam = names_vietnam(title) or names_vietnam(lead)
-    if not main or (len(main) < 2 and not with_vietnam):
-        return 0
-    first, second = main[0], (main[1] if len(main) > 1 and not with_vietnam else None)
-    together = 0
-    for sentence in _SENTENCE_END.split(body):
-        codes = {match.code for match in partner_matches(sentence)}
-        if first in codes and (second in codes if second else names_vietnam(sentence)):
-            together += 1
-    return together
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def top_country_share(title: str, body: str) -> float:
-    """The strongest country's share of the evidence of every country the article names (organisations left out).
-
-    Near 1 for a story about an event in one foreign country; about a half
-    when two countries share the story.
-    """
-    organisations = gazetteer_organisations()
-    scores = [item.score for code, item in _partner_evidence(title, body).items() if code not in organisations]
-    return max(scores) / sum(scores) if scores else 0.0

@@ -9,7 +9,7 @@ from math import exp, log1p
 
 from searchapp.corpus.extract.common import canonical_tone_cached, load, lookup_key
 from searchapp.corpus.extract.mentions import gazetteer_organisations
-from searchapp.corpus.extract.partners import extract_partners, pair_sentences, pair_strength, top_country_share
+from searchapp.corpus.extract.partners import extract_partners, pair_strength
 from searchapp.text import syllables
 
 _TOPIC_TITLE_FACTOR = 3
@@ -143,12 +143,7 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
 # relationship), and for a pair topic how plainly the article is about two
 # countries and whether one of Vietnam's leaders is in the title (the press
 # names them by office, not by the country: "Thủ tướng Nguyễn Xuân Phúc thăm
-# Mỹ"), in how many sentences the two countries are named together (an
-# article about their relations keeps naming them together, one about an
-# event in one of them names the other once), and whether two countries in the
-# title come with the topic's own evidence or under a stronger topic (a Gulf
-# crisis headline names two states before it is about their relations).
-# ``bench/topics_fit.py`` fits one weight per feature and one bias per
+# Mỹ"). ``bench/topics_fit.py`` fits one weight per feature and one bias per
 # topic on the judged set, plus the pair topic's own weights, and writes them
 # to ``data/topic_model.toml``.
 TOPIC_FEATURES = (
@@ -169,10 +164,6 @@ TOPIC_FEATURES = (
     "second topic",
     "third topic",
     "a Vietnamese leader in the title",
-    "sentences naming the two countries together",
-    "two countries in the title, times the evidence",
-    "two countries in the title, another topic stronger",
-    "the strongest country's share",
 )
 
 
@@ -190,10 +181,7 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
     # throughout the text is what it measures.
     per_hundred = 100 / max(len(body_words), 1)
     factor = {"title": _TOPIC_TITLE_FACTOR, "lead": _TOPIC_LEAD_FACTOR, "body": 1}
-    has_pair = any(t.pair for t in _topics())
-    pair = pair_strength(title, body) if has_pair else 0
-    together = log1p(pair_sentences(title, body)) if has_pair else 0.0
-    one_country = top_country_share(title, body) if has_pair else 0.0
+    pair = pair_strength(title, body) if any(t.pair for t in _topics()) else 0
     main_partners = frozenset(extract_partners(title, body))
     # One of Vietnam's leaders in the title and a foreign main partner: the
     # visit, talks or reception of a relationship with Vietnam.
@@ -234,10 +222,6 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     float(place == 1),
                     float(place == 2),
                     float(topic.pair and vietnam_and_partner),
-                    together if topic.pair else 0.0,
-                    float(topic.pair and pair == 2) * log1p(total),
-                    float(topic.pair and pair == 2 and place != 0),
-                    one_country if topic.pair else 0.0,
                 ],
             )
         )
