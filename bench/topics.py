@@ -46,7 +46,10 @@ from searchapp.corpus.articles import build_article  # noqa: E402
 from searchapp.corpus.metadata import TOPICS  # noqa: E402
 
 SET = Path(__file__).resolve().parent / "sets" / "topics.jsonl"
-SPLITS = ("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "fresh-7", "fresh-8", "all")
+SPLITS = (
+    *("tune", "held-out", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "fresh-7", "fresh-8"),
+    "all",
+)
 # split -> (seed, articles drawn from each pool file), for the splits drawn by --draw.
 DRAWS = {
     "fresh-4": (
