@@ -37,3 +37,14 @@ def test_only_the_most_frequent_are_listed_ties_by_label():
     listed = facet_values(counts, (), str)
     everything = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]
     assert [(v.value, v.count) for v in listed] == everything
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=columns)
+def test_entries_are_each_documents_values_in_order(column):
+    entries = Entries(column)
+    pairs = [(d, entries.values[c]) for d, c in zip(entries.docs.tolist(), entries.code.tolist(), strict=True)]
+    assert pairs == [(d, v) for d, vals in enumerate(column) for v in vals]
+    assert entries.values == list(dict.fromkeys(v for vals in column for v in vals))
+    for value in PARTNERS:
+        assert entries.mask(value).tolist() == [value in vals for vals in column]
