@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from searchapp.engine.whoosh.values import ranges
 from searchapp.search.facets import COLUMN_FACETS, Facet
 
 # Results under one in this many documents are counted from their own entries;
@@ -79,9 +80,8 @@ class Entries:
         if len(docs) * SPARSE_SHARE >= self.size:
             return keep[self.docs]
         # A few documents: gather their entries instead of testing every entry.
-        starts, ends = self.starts[docs], self.starts[docs + 1]
-        lengths = ends - starts
-        return np.arange(int(lengths.sum())) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        starts = self.starts[docs]
+        return ranges(starts, self.starts[docs + 1] - starts)
 
 
 def _column(reader, name: str, size: int, default, convert) -> list:
