@@ -13,11 +13,14 @@ UV := uv==0.13.9
 install: $(STAMP)
 
 # Exactly the versions and files of requirements.lock (runtime and test
-# dependencies, hashes checked), then searchapp itself without resolving again.
+# dependencies, hashes checked), then searchapp itself, neither resolved again:
+# the lock is complete, and pip's resolver would look past it for the newest
+# release of a dependency named with an extra (lxml[html_clean]).
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 # After changing a pin in pyproject.toml: resolve again for Python 3.11 on
