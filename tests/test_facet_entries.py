@@ -48,3 +48,15 @@ def test_entries_are_each_documents_values_in_order(column):
     assert entries.values == list(dict.fromkeys(v for vals in column for v in vals))
     for value in PARTNERS:
         assert entries.mask(value).tolist() == [value in vals for vals in column]
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(columns, max_size=4))
+def test_entries_joined_from_segments_are_those_of_the_whole_column(parts):
+    whole = Entries([vals for part in parts for vals in part])
+    joined = Entries.joined(Entries(part) for part in parts)
+    assert joined.values == whole.values
+    assert joined.docs.tolist() == whole.docs.tolist()
+    assert joined.code.tolist() == whole.code.tolist()
+    assert joined.starts.tolist() == whole.starts.tolist()
+    assert joined.per_document() == [tuple(vals) for part in parts for vals in part]

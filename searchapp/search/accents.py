@@ -26,7 +26,9 @@ from functools import cache
 import numpy as np
 
 from searchapp.analysis.segmentation import dictionary_words
+from searchapp.engine.whoosh import codec
 from searchapp.search.names import name_table
+from searchapp.search.segmemo import SegmentMemo, uncached
 from searchapp.text import fold, has_diacritics, syllable_key
 
 # Accented forms considered per folded syllable, the most frequent first.
@@ -56,8 +58,8 @@ class Restorer:
     shared between threads).
     """
 
-    def __init__(self, reader) -> None:
-        self.forms = _forms_by_fold(reader)
+    def __init__(self, reader, memo: SegmentMemo | None = None) -> None:
+        self.forms = _forms_by_fold(reader, memo)
         # Term statistics count deleted articles until segments merge, so
         # the total they are divided by must count them too.
         self.docs = max(1, reader.doc_count_all())
@@ -270,17 +272,24 @@ def case_like(key: str, typed: str) -> str:
     return key
 
 
-def _forms_by_fold(reader) -> dict[str, list[tuple[str, int]]]:
+def _forms_by_fold(reader, memo: SegmentMemo | None = None) -> dict[str, list[tuple[str, int]]]:
     """Folded syllable → its indexed forms with document frequencies, most frequent first."""
+    parts = memo.each(reader, "syllables", _syllables) if memo is not None else uncached(reader, _syllables)
+    frequencies: dict[str, int] = {}
+    for _, part in parts:
+        for text, count in part.items():
+            frequencies[text] = frequencies.get(text, 0) + count
     forms: dict[str, list[tuple[str, int]]] = {}
-    if "syl" not in reader.schema:
-        return forms
-    for term, info in reader.iter_field("syl"):
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
-        forms.setdefault(fold(text), []).append((text, info.doc_frequency()))
+    for text, count in frequencies.items():
+        forms.setdefault(fold(text), []).append((text, count))
     for options in forms.values():
-        options.sort(key=lambda pair: -pair[1])
+        # Equal counts in the index's term order (UTF-8 bytes sort as code points).
+        options.sort(key=lambda pair: (-pair[1], pair[0]))
     return forms
+
+
+def _syllables(leaf) -> dict[str, int]:
+    return codec.term_frequencies(leaf, "syl")
 
 
 @cache

@@ -4,13 +4,15 @@ and the same as arrays for filters and counts without a Python loop."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from searchapp.engine.whoosh.values import ranges
 from searchapp.search.facets import COLUMN_FACETS, Facet
+from searchapp.search.segmemo import SegmentMemo, uncached
 
 # Results under one in this many documents are counted from their own entries;
 # more, by testing every entry against the result mask.
@@ -18,25 +20,45 @@ SPARSE_SHARE = 8
 
 
 class Columns:
-    """Facet values of every document, read once per index generation."""
+    """Facet values of every document, read once per index generation.
 
-    def __init__(self, reader) -> None:
-        size = reader.doc_count_all()
-        self.dates = _column(reader, "datenum", size, 0, int)
-        # Each facet's values of each document (a tuple), from the index field of its name.
-        self.values = {f.name: _column(reader, f.name, size, (), _reads(f)) for f in COLUMN_FACETS}
-        self.stories = _column(reader, "story", size, None, _text)
+    Each segment's part is read once and kept in ``memo`` for the next
+    generation that lists the segment (see :mod:`.segmemo`).
+    """
+
+    def __init__(self, reader, memo: SegmentMemo | None = None) -> None:
+        parts = memo.each(reader, "columns", _SegmentPart) if memo is not None else uncached(reader, _SegmentPart)
+        self.size = reader.doc_count_all()
+        # Each document's date as YYYYMMDD, 0 when it has none.
+        self.date_array = np.zeros(self.size, dtype=np.int64)
+        for offset, part in parts:
+            self.date_array[offset : offset + len(part.dates)] = part.dates
+        # The facets counted from a column of values (the year is read from the date).
+        self.entries = {f.name: Entries.joined(part.entries[f.name] for _, part in parts) for f in COLUMN_FACETS}
+        self.stories: list[str | None] = [None] * self.size
+        for offset, part in parts:
+            self.stories[offset : offset + len(part.stories)] = part.stories
         self.members: dict[str, list[int]] = {}
         for docnum, story in enumerate(self.stories):
             if story is not None:
                 self.members.setdefault(story, []).append(docnum)
         codes = {story: i for i, story in enumerate(self.members)}
         self.story_codes = np.asarray([codes.get(s, -1) if s is not None else -1 for s in self.stories], dtype=np.int64)
-        # The same as arrays, for filters and facet counts without a Python loop.
-        self.size = size
-        self.date_array = np.asarray(self.dates, dtype=np.int64)
-        # The facets counted from a column of values (the year is read from the date).
-        self.entries = {name: Entries(column) for name, column in self.values.items()}
+
+    @cached_property
+    def values(self) -> dict[str, list[tuple]]:
+        """Each facet's values of each document (a tuple), in stored order."""
+        return {name: entries.per_document() for name, entries in self.entries.items()}
+
+
+class _SegmentPart:
+    """One segment's dates, facet entries and stories."""
+
+    def __init__(self, leaf) -> None:
+        size = leaf.doc_count_all()
+        self.dates = np.asarray(_column(leaf, "datenum", size, 0, int), dtype=np.int64)
+        self.entries = {f.name: Entries(_column(leaf, f.name, size, (), _reads(f))) for f in COLUMN_FACETS}
+        self.stories = _column(leaf, "story", size, None, _text)
 
 
 class Entries:
@@ -49,14 +71,40 @@ class Entries:
             for v in vals:
                 docs.append(docnum)
                 values.append(codes.setdefault(v, len(codes)))
+        self._set(np.asarray(docs, dtype=np.int64), np.asarray(values, dtype=np.int64), codes, len(column))
+
+    @classmethod
+    def joined(cls, parts: Iterable[Entries]) -> Entries:
+        """The entries of consecutive segments' documents as those of one index;
+        value codes stay in first-met order."""
+        codes: dict[Any, int] = {}
+        docs, values = [], []
+        size = 0
+        for part in parts:
+            recode = np.asarray([codes.setdefault(v, len(codes)) for v in part.values], dtype=np.int64)
+            docs.append(part.docs + size)
+            values.append(recode[part.code])
+            size += part.size
+        joined = cls.__new__(cls)
+        empty = np.zeros(0, dtype=np.int64)
+        joined._set(np.concatenate([empty, *docs]), np.concatenate([empty, *values]), codes, size)
+        return joined
+
+    def _set(self, docs, code, codes: dict[Any, int], size: int) -> None:
         self.values = list(codes)
         self.codes = codes
-        self.docs = np.asarray(docs, dtype=np.int64)
-        self.code = np.asarray(values, dtype=np.int64)
-        self.size = len(column)
+        self.docs = docs
+        self.code = code
+        self.size = size
         # Where each document's entries start (and, one on, end).
         self.starts = np.searchsorted(self.docs, np.arange(self.size + 1))
         self._masks: dict[Any, Any] = {}
+
+    def per_document(self) -> list[tuple]:
+        """Each document's values, in stored order."""
+        names = [self.values[c] for c in self.code.tolist()]
+        bounds = self.starts.tolist()
+        return [tuple(names[bounds[d] : bounds[d + 1]]) for d in range(self.size)]
 
     def mask(self, value):
         """Boolean array: which documents hold ``value``."""
@@ -84,19 +132,15 @@ class Entries:
         return ranges(starts, self.starts[docs + 1] - starts)
 
 
-def _column(reader, name: str, size: int, default, convert) -> list:
-    """A per-document list; segments where no document has a value give defaults."""
+def _column(leaf, name: str, size: int, default, convert) -> list:
+    """One segment's per-document list; defaults where the segment has no such column."""
     values = [default] * size
-    if name not in reader.schema:
+    # A segment where no document has the field has no column at all.
+    if name not in leaf.schema or not leaf.has_column(name):
         return values
-    # Segment by segment: a segment where no document has the field has no
-    # column at all, and the combined reader would silently skip it.
-    for leaf, offset in reader.leaf_readers():
-        if not leaf.has_column(name):
-            continue
-        for docnum, value in enumerate(leaf.column_reader(name)):
-            if value:
-                values[offset + docnum] = convert(value)
+    for docnum, value in enumerate(leaf.column_reader(name)):
+        if value:
+            values[docnum] = convert(value)
     return values
 
 

@@ -13,6 +13,7 @@ from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
 from searchapp.search.columns import Columns
+from searchapp.search.segmemo import SegmentMemo
 
 
 class Outdated(Exception):
@@ -27,7 +28,9 @@ class Generation:
     incremental reindex commits into the live folder.
     """
 
-    def __init__(self, index_path) -> None:
+    def __init__(self, index_path, memo: SegmentMemo | None = None) -> None:
+        # What earlier generations read from the segments this one shares with them.
+        self.memo = memo if memo is not None else SegmentMemo()
         self.folder = store.live_generation(index_path)
         if self.folder is not None:
             version = store.read_manifest(self.folder).get("schema_version")
@@ -57,7 +60,7 @@ class Generation:
         # Document frequencies, shared by the readers of all threads.
         self._frequencies: dict = {}
         reader = self._open_reader()
-        self.columns = Columns(reader)
+        self.columns = Columns(reader, self.memo)
         self.doc_count = reader.doc_count()
         self.engine: Engine | None = None
         self._first_reader = reader
@@ -137,7 +140,7 @@ class Generation:
     def restorer(self, searcher) -> Restorer:
         with self._lock:
             if self._restorer is None:
-                self._restorer = Restorer(searcher.reader())
+                self._restorer = Restorer(searcher.reader(), self.memo)
         return self._restorer
 
     def warm(self, weighting) -> None:

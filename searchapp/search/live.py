@@ -20,6 +20,7 @@ from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.search.generation import Generation, Outdated
+from searchapp.search.segmemo import SegmentMemo
 
 # How often a serving searcher looks for a newer index (one read of CURRENT
 # and a listing of the live folder); in between, requests read no files for it.
@@ -41,6 +42,9 @@ class LiveGeneration:
         self._lock = threading.Lock()
         self._checked = 0.0  # time.monotonic() of the last look for a newer index
         self._opening: threading.Thread | None = None
+        # Shared by the generations opened here: each reads only the segments
+        # the one before it did not have.
+        self._memo = SegmentMemo()
 
     def current(self) -> Generation:
         """The open generation, reopened when a reindex has published a new one
@@ -103,7 +107,7 @@ class LiveGeneration:
     def _open_generation(self) -> Generation:
         for _ in range(codec.OPEN_ATTEMPTS):
             try:
-                return Generation(self.index_path)
+                return Generation(self.index_path, self._memo)
             except Outdated:
                 continue  # a commit removed the files just listed: read the new ones
             except integrity.UNREADABLE as exc:

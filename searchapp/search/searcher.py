@@ -299,7 +299,7 @@ class Searcher:
             cols = gen.columns
             reader = searcher.reader()
             live = [d for d in reader.all_doc_ids()]
-            dated = [cols.dates[d] for d in live if cols.dates[d]]
+            dated = [d for d in cols.date_array[live].tolist() if d]
             return {
                 "articles": len(live),
                 "generation": gen.folder.name if gen.folder else None,

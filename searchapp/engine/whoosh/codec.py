@@ -91,6 +91,28 @@ def _remember_frequencies(reader, known: dict) -> None:
 # -- reading
 
 
+def segments(reader) -> list[tuple[str, Any, int]]:
+    """``(segment id, leaf reader, first docnum)`` of each segment of ``reader``.
+
+    A segment's files never change once written (deletions are kept apart),
+    and its id is drawn at random when it is written: what is read from a
+    segment holds for as long as a generation lists that id.
+    """
+    return [(leaf.segment().segment_id(), leaf, offset) for leaf, offset in reader.leaf_readers()]
+
+
+def term_frequencies(leaf, field: str) -> dict[str, int]:
+    """Every term of ``field`` in one segment with the number of its documents
+    (deleted ones too, as Whoosh's term statistics count them)."""
+    if field not in leaf.schema:
+        return {}
+    return {_text(term): info.doc_frequency() for term, info in leaf.iter_field(field)}
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
 def deleted_docs(leaf) -> list[int]:
     """The deleted document numbers of one segment's reader."""
     perdoc: Any = getattr(leaf, "_perdoc", None)

@@ -1,0 +1,94 @@
+"""A generation reads from each segment only once: the next one, after an
+incremental reindex, reads only the segments it has not seen, and builds the
+same columns and accent statistics as one read from scratch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from conftest import build_index
+
+from searchapp.engine.whoosh import codec
+from searchapp.index.reindex import reindex
+from searchapp.search.accents import Restorer
+from searchapp.search.columns import Columns
+from searchapp.search.facets import COLUMN_FACETS
+from searchapp.search.generation import Generation
+from searchapp.search.segmemo import SegmentMemo
+
+
+def _write(corpus, key, title, date="2024-01-01"):
+    record = {"id": key, "title": title, "body": f"{title}. Hai bên bàn về hợp tác kinh tế.", "date": date}
+    (corpus / f"{key}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+def _same_columns(a: Columns, b: Columns) -> None:
+    assert a.size == b.size
+    assert a.date_array.tolist() == b.date_array.tolist()
+    assert a.stories == b.stories and a.members == b.members
+    assert a.story_codes.tolist() == b.story_codes.tolist()
+    for facet in COLUMN_FACETS:
+        x, y = a.entries[facet.name], b.entries[facet.name]
+        assert x.values == y.values and x.docs.tolist() == y.docs.tolist() and x.code.tolist() == y.code.tolist()
+        assert a.values[facet.name] == b.values[facet.name]
+
+
+class CountingMemo(SegmentMemo):
+    """A memo that records which segments were read, per kind."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[tuple[str, str]] = []
+
+    def each(self, reader, kind, read):
+        def counted(leaf):
+            self.read.append((kind, leaf.segment().segment_id()))
+            return read(leaf)
+
+        return super().each(reader, kind, counted)
+
+
+def test_after_an_incremental_reindex_only_the_new_segment_is_read(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản", "2023-05-01")
+    _write(corpus, "b", "Hợp tác với Hàn Quốc", "2022-01-02")
+    for n in range(8):  # enough that adding one article does not rewrite the index
+        _write(corpus, f"x{n}", f"Hội nghị lần thứ {n}", "")
+    config = build_index(tmp_path, corpus)
+    memo = CountingMemo()
+    first = Generation(config.index_path, memo)
+    first_restorer = Restorer(first.searcher(None).reader(), memo)
+    before = {segment_id for segment_id, _, _ in codec.segments(first.searcher(None).reader())}
+    assert {kind for kind, _ in memo.read} == {"columns", "syllables"}
+
+    _write(corpus, "c", "Nhật Bản và Trung Quốc", "2024-03-04")
+    reindex(config)
+    memo.read.clear()
+    second = Generation(config.index_path, memo)
+    reader = second.searcher(None).reader()
+    restorer = Restorer(reader, memo)
+    now = {segment_id for segment_id, _, _ in codec.segments(reader)}
+    # Read: the segments that are new; the ones kept from before are not read again.
+    assert {segment_id for _, segment_id in memo.read} == now - before
+    assert now & before, "an incremental reindex keeps the old segment"
+
+    # Built as from scratch, with nothing kept.
+    _same_columns(second.columns, Columns(reader))
+    assert restorer.forms == Restorer(reader).forms
+    assert sorted(restorer.forms) != sorted(first_restorer.forms)  # "Trung Quốc" is new
+    assert int(np.count_nonzero(second.columns.date_array)) == 3  # the others have no date
+
+
+def test_segments_no_generation_lists_are_let_go(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a", "Việt Nam và Nhật Bản")
+    config = build_index(tmp_path, corpus)
+    memo = SegmentMemo()
+    Generation(config.index_path, memo)
+    reindex(config, full=True)  # a new folder: new segments, none shared
+    gen = Generation(config.index_path, memo)
+    listed = {segment_id for segment_id, _, _ in codec.segments(gen.searcher(None).reader())}
+    assert {segment_id for _, segment_id in memo._parts} == listed
