@@ -9,13 +9,13 @@ import json
 import numpy as np
 from conftest import build_index
 
+from searchapp.engine.segmemo import SegmentMemo
 from searchapp.engine.whoosh import codec
 from searchapp.index.reindex import reindex
 from searchapp.search.accents import Restorer
 from searchapp.search.columns import Columns
 from searchapp.search.facets import COLUMN_FACETS
 from searchapp.search.generation import Generation
-from searchapp.search.segmemo import SegmentMemo
 
 
 def _write(corpus, key, title, date="2024-01-01"):
@@ -92,3 +92,18 @@ def test_segments_no_generation_lists_are_let_go(tmp_path):
     gen = Generation(config.index_path, memo)
     listed = {segment_id for segment_id, _, _ in codec.segments(gen.searcher(None).reader())}
     assert {segment_id for _, segment_id in memo._parts} == listed
+
+
+def test_field_lengths_read_in_one_piece_are_whooshs(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(12):
+        _write(corpus, f"a{n}", "Việt Nam " * (n % 5 + 1) + f"và Nhật Bản lần {n}")
+    _write(corpus, "long", "Hợp tác " * 400)  # longer than one byte can say exactly
+    config = build_index(tmp_path, corpus)
+    reader = Generation(config.index_path).searcher(None).reader()
+    for _, leaf, _ in codec.segments(reader):
+        for field in ("syl", "fold", "words", "wfold", "pair", "caps"):
+            lengths = codec.field_lengths(leaf, field)
+            assert lengths is not None
+            assert lengths.tolist() == [leaf.doc_field_length(d, field, 1) for d in range(leaf.doc_count_all())]

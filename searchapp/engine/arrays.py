@@ -16,6 +16,7 @@ import numpy as np
 
 from searchapp.engine.positions import EncodedPositions, MappedPositions
 from searchapp.engine.scored import EMPTY_DOCS, EMPTY_SCORES
+from searchapp.engine.segmemo import SegmentMemo
 from searchapp.engine.whoosh import codec, flatcopy, values
 
 # Posting lists kept per generation, counted in postings (about 21 bytes each).
@@ -80,8 +81,10 @@ class _Part(Postings):
 class Engine:
     """Per-generation posting and length arrays, shared by threads."""
 
-    def __init__(self, reader, weighting) -> None:
+    def __init__(self, reader, weighting, memo: SegmentMemo | None = None) -> None:
         self.size = reader.doc_count_all()
+        # Field lengths are read once per segment, for every generation that lists it.
+        self.memo = memo if memo is not None else SegmentMemo()
         self.schema = reader.schema
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset in reader.leaf_readers():
@@ -112,8 +115,7 @@ class Engine:
         found = self._lengths.get(field)
         if found is None:
             found = np.ones(self.size, dtype=np.int64)  # Whoosh's default length: 1
-            for leaf, offset in searcher.reader().leaf_readers():
-                lengths = codec.field_lengths(leaf, field)
+            for offset, lengths in self.memo.each(searcher.reader(), f"lengths:{field}", _lengths_of(field)):
                 if lengths is not None:
                     found[offset : offset + len(lengths)] = lengths
             self._lengths[field] = found
@@ -278,3 +280,12 @@ def _found_at(docs, span: tuple[int, int], wanted):
     ok = at < last - first
     at, wanted = at[ok], wanted[ok]
     return (first + at[docs[first:last][at] == wanted]).astype(np.int32)
+
+
+def _lengths_of(field: str):
+    """Reads one segment's lengths of ``field`` (None: Whoosh's default for every document)."""
+
+    def read(leaf):
+        return codec.field_lengths(leaf, field)
+
+    return read

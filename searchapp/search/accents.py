@@ -26,9 +26,9 @@ from functools import cache
 import numpy as np
 
 from searchapp.analysis.segmentation import dictionary_words
+from searchapp.engine.segmemo import SegmentMemo, uncached
 from searchapp.engine.whoosh import codec
 from searchapp.search.names import name_table
-from searchapp.search.segmemo import SegmentMemo, uncached
 from searchapp.text import fold, has_diacritics, syllable_key
 
 # Accented forms considered per folded syllable, the most frequent first.

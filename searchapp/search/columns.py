@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from searchapp.engine.segmemo import SegmentMemo, uncached
 from searchapp.engine.whoosh.values import ranges
 from searchapp.search.facets import COLUMN_FACETS, Facet
-from searchapp.search.segmemo import SegmentMemo, uncached
 
 # Results under one in this many documents are counted from their own entries;
 # more, by testing every entry against the result mask.
@@ -23,7 +23,7 @@ class Columns:
     """Facet values of every document, read once per index generation.
 
     Each segment's part is read once and kept in ``memo`` for the next
-    generation that lists the segment (see :mod:`.segmemo`).
+    generation that lists the segment (see :mod:`searchapp.engine.segmemo`).
     """
 
     def __init__(self, reader, memo: SegmentMemo | None = None) -> None:

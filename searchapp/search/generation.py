@@ -7,13 +7,13 @@ import threading
 from whoosh import searching as whoosh_searching
 
 from searchapp.engine.arrays import Engine
+from searchapp.engine.segmemo import SegmentMemo
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
 from searchapp.search.columns import Columns
-from searchapp.search.segmemo import SegmentMemo
 
 
 class Outdated(Exception):
@@ -134,7 +134,7 @@ class Generation:
     def engine_for(self, searcher, weighting) -> Engine:
         with self._lock:
             if self.engine is None:
-                self.engine = Engine(searcher.reader(), weighting)
+                self.engine = Engine(searcher.reader(), weighting, self.memo)
             return self.engine
 
     def restorer(self, searcher) -> Restorer:

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from searchapp.engine.segmemo import SegmentMemo
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.search.generation import Generation, Outdated
-from searchapp.search.segmemo import SegmentMemo
 
 # How often a serving searcher looks for a newer index (one read of CURRENT
 # and a listing of the live folder); in between, requests read no files for it.

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.index import TOC
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
@@ -134,7 +135,19 @@ def field_lengths(leaf, field: str) -> np.ndarray | None:
     column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
     if column is None:
         return None
-    return _LENGTHS[np.fromiter(iter(column), dtype=np.int64, count=count)]
+    return _LENGTHS[_byte_column(column, count)]
+
+
+def _byte_column(column, count: int) -> np.ndarray:
+    """A column of one unsigned byte per document as an array, read in one piece
+    (Whoosh hands out one value per Python call); documents past the column's
+    end get its default."""
+    if isinstance(column, NumericColumn.Reader) and column._typecode == "B" and column._count <= count:
+        found = np.full(count, column._default, dtype=np.int64)
+        raw = column._dbfile.get(column._basepos, column._count)
+        found[: column._count] = np.frombuffer(raw, dtype=np.uint8)
+        return found
+    return np.fromiter(iter(column), dtype=np.int64, count=count)
 
 
 def posting_blocks(
