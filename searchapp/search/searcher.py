@@ -134,9 +134,10 @@ class Searcher:
             power = self.config.ranking.coverage_power
             groups = grouped(plan.run, plan.built, gen.columns, allowed, keep, sort, offset + per_page, group, power)
             hits = []
+            engine = gen.engine_for(searcher, self.weighting)
             for docnum, score, others in groups[offset : offset + per_page]:
                 hit = hit_of(searcher, docnum, score, plan.marks, snippets, self.config.snippet_chars)
-                hit.similar = [searcher.stored_fields(d)["id"] for d in others[:MAX_SIMILAR]]
+                hit.similar = engine.unique_terms(searcher, "id", others[:MAX_SIMILAR])
                 hits.append(hit)
             partial = []
             if page == 1 and total < per_page:
@@ -317,11 +318,12 @@ class Searcher:
         article ids, in index order (what a hit's ``similar`` is drawn from)."""
         with self._live.using() as (gen, searcher):
             live = set(searcher.reader().all_doc_ids())
+            engine = gen.engine_for(searcher, self.weighting)
             groups = {}
             for story, members in gen.columns.members.items():
                 docs = [d for d in members if d in live]
                 if len(docs) > 1:
-                    groups[story] = [searcher.stored_fields(d)["id"] for d in docs]
+                    groups[story] = engine.unique_terms(searcher, "id", docs)
             return groups
 
     def completions(self, background: bool = False) -> Completions | None:

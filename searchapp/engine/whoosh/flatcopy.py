@@ -209,18 +209,51 @@ class FlatCopy:
         """Where the term's postings are (first, past last), or None if it has none
         here (or ones that cannot be right)."""
         key = _key(fieldname, btext)
-        lo, hi = 0, len(self.key_ends)
-        while lo < hi:  # the first key not below ``key``
-            mid = (lo + hi) // 2
-            if self._key_at(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = self._first_at_least(key)
         if lo == len(self.key_ends) or self._key_at(lo) != key:
             return None
         first = int(self.post_ends[lo - 1]) if lo else 0
         span = first, int(self.post_ends[lo])
         return span if self._sound(*span) else None
+
+    def terms_of_documents(self, fieldname: str) -> list[str | None]:
+        """For a field that gives each document at most one term (an id): each
+        document's term, None where it has none.
+
+        The field's terms are one run of the sorted keys; each one's postings
+        name its documents, so this reads no stored document.
+        """
+        first = self._first_at_least(_key(fieldname, b""))
+        last = self._first_at_least(fieldname.encode("utf-8") + b"\x01")
+        found: list[str | None] = [None] * self.doc_count
+        if first == last:
+            return found
+        key_start = int(self.key_ends[first - 1]) if first else 0
+        keys = bytes(self._keys[key_start : int(self.key_ends[last - 1])])
+        key_ends = (self.key_ends[first:last] - key_start).tolist()
+        post_ends = self.post_ends[max(0, first - 1) : last].tolist()
+        if not first:
+            post_ends.insert(0, 0)
+        docs = self.docs[post_ends[0] : post_ends[-1]].tolist()
+        skip = len(fieldname.encode("utf-8")) + 1
+        base, start = post_ends[0], 0
+        for i, end in enumerate(key_ends):
+            text = keys[start + skip : end].decode("utf-8")
+            for doc in docs[post_ends[i] - base : post_ends[i + 1] - base]:
+                found[doc] = text
+            start = end
+        return found
+
+    def _first_at_least(self, key: bytes) -> int:
+        """The index of the first term key not below ``key``."""
+        lo, hi = 0, len(self.key_ends)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._key_at(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     def _sound(self, first: int, last: int) -> bool:
         """Whether a term's postings stay inside the segment and its positions
