@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from searchapp.engine.positions import EncodedPositions, MappedPositions
-from searchapp.engine.scored import EMPTY_DOCS, EMPTY_SCORES
+from searchapp.engine.scored import EMPTY_DOCS, EMPTY_SCORES, member
 from searchapp.engine.segmemo import SegmentMemo
 from searchapp.engine.whoosh import codec, flatcopy, values
 
@@ -46,7 +46,7 @@ class Postings:
 
     def among(self, within) -> Postings:
         """These postings at the documents ``within`` (sorted docnums) only."""
-        inside = np.isin(self.docs, within, assume_unique=True)
+        inside = member(self.docs, within)
         if inside.all():
             return self
         return _Part(self, np.flatnonzero(inside))
@@ -198,7 +198,7 @@ class Engine:
         """Which of ``docs`` are live (and in ``within`` when given), or None when all are."""
         keep = self.live[docs] if self.has_deletions and len(docs) else None
         if within is not None and len(docs):
-            inside = np.isin(docs, within, assume_unique=True)
+            inside = member(docs, within)
             keep = inside if keep is None else keep & inside
         return None if keep is None or keep.all() else keep
 

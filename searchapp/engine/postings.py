@@ -25,6 +25,7 @@ from searchapp.engine.scored import (
     EMPTY_SCORES,
     Scored,
     covers,
+    intersect,
     intersection,
     restrict,
     scores_at,
@@ -175,7 +176,7 @@ class Evaluation:
                 continue
             found = seen[q] = self._within(q, current)
             subs.append(found)
-            current = found.docs if current is None else np.intersect1d(current, found.docs, assume_unique=True)
+            current = found.docs if current is None else intersect(current, found.docs)
         result = intersection(subs)
         if query.boost != 1.0:
             result.scores = result.scores * query.boost
@@ -251,7 +252,7 @@ class Evaluation:
             return EMPTY_DOCS, [], []
         docs = plist[0].docs
         for p in plist[1:]:
-            docs = np.intersect1d(docs, p.docs, assume_unique=True)
+            docs = intersect(docs, p.docs)
         parts = [p.scores[np.searchsorted(p.docs, docs)] for p in plist]
         return docs, parts, plist
 

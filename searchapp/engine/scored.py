@@ -30,11 +30,40 @@ def tree_sum(parts: list):
     return tree_sum(parts[:half]) + tree_sum(parts[half:])
 
 
+# Values are looked up in a sorted array by binary search when they are few
+# (at most this many, or one in LOOKUP_SHARE of it); more, and numpy's merge of
+# the two is faster (measured over the benchmark mix's calls at 10,000 articles
+# and on random docnums of 100,000).
+LOOKUP_MOST = 2048
+LOOKUP_SHARE = 16
+
+
+def member(values, of):
+    """Boolean mask: which of the sorted unique ``values`` are in the sorted unique ``of``."""
+    if not len(of):
+        return np.zeros(len(values), dtype=bool)
+    if len(values) <= LOOKUP_MOST or len(values) * LOOKUP_SHARE <= len(of):
+        pos = np.searchsorted(of, values)
+        pos[pos >= len(of)] = 0
+        return of[pos] == values
+    return np.isin(values, of, assume_unique=True)
+
+
+def intersect(a, b):
+    """The values of both sorted unique arrays, sorted: what ``np.intersect1d``
+    gives, without sorting the two together."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    return a[member(a, b)]
+
+
 def covers(held, within) -> bool:
     """Whether the sorted docnums ``held`` include every one of ``within``."""
     if held is within:
         return True
-    return len(within) <= len(held) and bool(np.isin(within, held, assume_unique=True).all())
+    return len(within) <= len(held) and bool(member(within, held).all())
 
 
 def intersection(subs: list[Scored]) -> Scored:
@@ -43,7 +72,7 @@ def intersection(subs: list[Scored]) -> Scored:
     for s in subs[1:]:
         if not len(docs):
             break
-        docs = np.intersect1d(docs, s.docs, assume_unique=True)
+        docs = intersect(docs, s.docs)
     scores = np.zeros(len(docs), dtype=np.float64)
     for s in subs:
         if len(docs):
@@ -55,7 +84,7 @@ def restrict(result: Scored, within) -> Scored:
     """The part of ``result`` among ``within`` (sorted docnums)."""
     if not len(result.docs) or not len(within):
         return Scored(EMPTY_DOCS, EMPTY_SCORES)
-    inside = np.isin(result.docs, within, assume_unique=True)
+    inside = member(result.docs, within)
     return Scored(result.docs[inside], result.scores[inside])
 
 
