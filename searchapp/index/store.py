@@ -141,6 +141,28 @@ def read_manifest(folder: Path) -> dict:
         return {}
 
 
+# How a manifest written by write_manifest begins (its first key is the schema version).
+_MANIFEST_HEAD = re.compile(r'\{"schema_version": (\d+)[,}]')
+
+
+def schema_version(folder: Path) -> object:
+    """The schema version a generation's manifest records, None when it has none.
+
+    The manifest lists every file and document (megabytes at 100,000 articles)
+    and the version is its first key: its first bytes are read, and the whole
+    manifest only when they do not say.
+    """
+    try:
+        with (folder / MANIFEST).open("rb") as fh:
+            head = fh.read(64).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    found = _MANIFEST_HEAD.match(head)
+    if found:
+        return int(found.group(1))
+    return read_manifest(folder).get("schema_version")
+
+
 def write_manifest(folder: Path, manifest: dict) -> None:
     """Write the manifest atomically (:mod:`searchapp.atomic`)."""
     atomic.write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))

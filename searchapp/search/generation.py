@@ -33,7 +33,7 @@ class Generation:
         self.memo = memo if memo is not None else SegmentMemo()
         self.folder = store.live_generation(index_path)
         if self.folder is not None:
-            version = store.read_manifest(self.folder).get("schema_version")
+            version = store.schema_version(self.folder)
             if version is not None and version != SCHEMA_VERSION:
                 raise IndexMissing("The index was built by another version of searchapp. Run `searchapp reindex`.")
         self.ix = store.open_live_index(index_path)
