@@ -61,7 +61,7 @@ def test_after_an_incremental_reindex_only_the_new_segment_is_read(tmp_path):
     first = Generation(config.index_path, memo)
     first_restorer = Restorer(first.searcher(None).reader(), memo)
     before = {segment_id for segment_id, _, _ in codec.segments(first.searcher(None).reader())}
-    assert {kind for kind, _ in memo.read} == {"columns", "syllables"}
+    assert {kind for kind, _ in memo.read} == {"columns", "frequencies:syl"}
 
     _write(corpus, "c", "Nhật Bản và Trung Quốc", "2024-03-04")
     reindex(config)
@@ -107,3 +107,36 @@ def test_field_lengths_read_in_one_piece_are_whooshs(tmp_path):
             lengths = codec.field_lengths(leaf, field)
             assert lengths is not None
             assert lengths.tolist() == [leaf.doc_field_length(d, field, 1) for d in range(leaf.doc_count_all())]
+
+
+def test_the_completion_table_after_a_reindex_reads_only_new_headlines(tmp_path):
+    from searchapp.search.completion import Completions, _reader_entries
+    from searchapp.search.searcher import Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(10):
+        _write(corpus, f"x{n}", f"Hội nghị hợp tác kinh tế lần {n}", f"2024-01-{n + 1:02d}")
+    config = build_index(tmp_path, corpus)
+    searcher = Searcher(config, serving=True)
+    searcher.completions()
+    old = searcher._live.opened
+    assert old is not None
+    old_headlines = {key: part for key, part in old.memo._parts.items() if key[0] == "headlines"}
+    assert old_headlines and all(len(part) == 10 for part in old_headlines.values())
+
+    _write(corpus, "new", "Hợp tác với Lào về kinh tế", "2024-02-01")
+    reindex(config)
+    searcher._live.close()
+    table = searcher.completions()
+    new = searcher._live.opened
+    assert new is not None and new is not old
+    kept = {key: part for key, part in new.memo._parts.items() if key[0] == "headlines"}
+    # The old segment's headlines are the same dictionary: none was read again.
+    assert any(part is old_headlines.get(key) for key, part in kept.items())
+    with searcher._live.using() as (gen, whoosh_searcher):
+        scratch = Completions(_reader_entries(whoosh_searcher.reader(), 20_000, 50_000, None, None))
+    assert table is not None
+    for kind in table.folded:
+        assert table.folded[kind].items == scratch.folded[kind].items
+    assert any(s.text == "Hợp tác với Lào về kinh tế" for s in table.complete("hop tac voi"))

@@ -35,6 +35,9 @@ class SegmentMemo:
         found: list[tuple[int, T]] = []
         listed = set()
         for segment_id, leaf, offset in codec.segments(reader):
+            if segment_id is None:  # no segment to keep it for
+                found.append((offset, read(leaf)))
+                continue
             key = (kind, segment_id)
             listed.add(key)
             with self._lock:
@@ -56,3 +59,24 @@ class SegmentMemo:
 def uncached(reader, read: Callable[[Any], T]) -> list[tuple[int, T]]:
     """``(first docnum, read(leaf))`` for each segment, nothing kept."""
     return [(offset, read(leaf)) for _, leaf, offset in codec.segments(reader)]
+
+
+def term_frequencies(reader, field: str, memo: SegmentMemo | None = None) -> dict[str, int]:
+    """Every term of ``field`` with the number of its documents, summed over the
+    segments as Whoosh's term statistics are (deleted documents included).
+
+    Read segment by segment: Whoosh's merged term list looks every term up in
+    every segment. With ``memo``, a segment is read once for every generation.
+    """
+
+    def read(leaf) -> dict[str, int]:
+        return codec.term_frequencies(leaf, field)
+
+    parts = memo.each(reader, f"frequencies:{field}", read) if memo is not None else uncached(reader, read)
+    if len(parts) == 1:
+        return dict(parts[0][1])
+    total: dict[str, int] = {}
+    for _, part in parts:
+        for term, count in part.items():
+            total[term] = total.get(term, 0) + count
+    return total

@@ -26,8 +26,7 @@ from functools import cache
 import numpy as np
 
 from searchapp.analysis.segmentation import dictionary_words
-from searchapp.engine.segmemo import SegmentMemo, uncached
-from searchapp.engine.whoosh import codec
+from searchapp.engine.segmemo import SegmentMemo, term_frequencies
 from searchapp.search.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 
@@ -274,22 +273,13 @@ def case_like(key: str, typed: str) -> str:
 
 def _forms_by_fold(reader, memo: SegmentMemo | None = None) -> dict[str, list[tuple[str, int]]]:
     """Folded syllable → its indexed forms with document frequencies, most frequent first."""
-    parts = memo.each(reader, "syllables", _syllables) if memo is not None else uncached(reader, _syllables)
-    frequencies: dict[str, int] = {}
-    for _, part in parts:
-        for text, count in part.items():
-            frequencies[text] = frequencies.get(text, 0) + count
     forms: dict[str, list[tuple[str, int]]] = {}
-    for text, count in frequencies.items():
+    for text, count in term_frequencies(reader, "syl", memo).items():
         forms.setdefault(fold(text), []).append((text, count))
     for options in forms.values():
         # Equal counts in the index's term order (UTF-8 bytes sort as code points).
         options.sort(key=lambda pair: (-pair[1], pair[0]))
     return forms
-
-
-def _syllables(leaf) -> dict[str, int]:
-    return codec.term_frequencies(leaf, "syl")
 
 
 @cache

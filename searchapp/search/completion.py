@@ -18,12 +18,13 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from searchapp.corpus import metadata
+from searchapp.engine.segmemo import SegmentMemo, term_frequencies, uncached
 from searchapp.text import fold, iter_syllables, syllable_keys, syllables
 
 logger = logging.getLogger(__name__)
@@ -162,10 +163,23 @@ class Completions:
         return cls(entries)
 
     @classmethod
-    def from_reader(cls, reader, max_titles: int = MAX_TITLES, max_phrases: int = MAX_PHRASES) -> Completions:
+    def from_reader(
+        cls,
+        reader,
+        max_titles: int = MAX_TITLES,
+        max_phrases: int = MAX_PHRASES,
+        memo: SegmentMemo | None = None,
+        dates=None,
+    ) -> Completions:
         """The table of an open Whoosh reader: partner and topic names weighted
-        by their article counts, frequent compounds, the most recent titles."""
-        return cls(_reader_entries(reader, max_titles, max_phrases))
+        by their article counts, frequent compounds, the most recent titles.
+
+        :param memo: what earlier generations read from the same segments
+            (term counts, headlines): a table built after an incremental
+            reindex reads only the new segment.
+        :param dates: each document's YYYYMMDD date (0: none), when already read.
+        """
+        return cls(_reader_entries(reader, max_titles, max_phrases, memo, dates))
 
     def complete(self, text: str, limit: int = LIMIT) -> list[Suggestion]:
         """At most ``limit`` completions of ``text``, best first; [] for nothing useful."""
@@ -238,37 +252,29 @@ def _pick(per_kind: dict[str, list[Suggestion]], limit: int, skip: str = "") -> 
     return sorted(chosen, key=lambda s: order[s.kind])
 
 
-def _doc_frequencies(reader, field: str) -> dict[str, int]:
-    if field not in reader.schema:
-        return {}
-    return {_text(term): info.doc_frequency() for term, info in reader.iter_field(field)}
-
-
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _reader_entries(reader, max_titles: int, max_phrases: int) -> list[tuple[str, str, float, str | None]]:
+def _reader_entries(
+    reader, max_titles: int, max_phrases: int, memo: SegmentMemo | None, dates
+) -> list[tuple[str, str, float, str | None]]:
     entries: list[tuple[str, str, float, str | None]] = []
-    partner_counts = _doc_frequencies(reader, "partner")
+    partner_counts = term_frequencies(reader, "partner", memo)
     for code, label in metadata.all_partners():
         weight = partner_counts.get(code, 0)
         # The Vietnamese label first: it wins over the aliases of the same partner.
         for name in dict.fromkeys([label, *metadata.partner_aliases(code)]):
             entries.append((name, "partner", weight, code))
-    topic_counts = _doc_frequencies(reader, "topic")
+    topic_counts = term_frequencies(reader, "topic", memo)
     for slug, label in metadata.all_topics():
         entries.append((label, "topic", topic_counts.get(slug, 0), slug))
     min_df = max(MIN_PHRASE_DF, reader.doc_count() // PHRASE_DF_SHARE)
-    entries.extend(_phrases(reader, max_phrases, min_df))
-    entries.extend(_titles(reader, max_titles))
+    entries.extend(_phrases(term_frequencies(reader, "words", memo), max_phrases, min_df))
+    entries.extend(_titles(reader, max_titles, memo, _dates(reader) if dates is None else dates))
     return entries
 
 
-def _phrases(reader, limit: int, min_df: int) -> list[tuple[str, str, float, str | None]]:
+def _phrases(counts_of: dict[str, int], limit: int, min_df: int) -> list[tuple[str, str, float, str | None]]:
     """Frequent 2-3 syllable compounds from pyvi's ``words`` field ("hội_nghị")."""
     counts = []
-    for term, df in _doc_frequencies(reader, "words").items():
+    for term, df in counts_of.items():
         parts = term.split("_")
         if df < min_df or not 2 <= len(parts) <= MAX_PHRASE_SYLLABLES:
             continue
@@ -278,24 +284,40 @@ def _phrases(reader, limit: int, min_df: int) -> list[tuple[str, str, float, str
     return [(" ".join(term.split("_")), "phrase", df, None) for df, term in heapq.nlargest(limit, counts)]
 
 
-def _titles(reader, limit: int) -> list[tuple[str, str, float, str | None]]:
-    """Headlines of the ``limit`` most recent articles, newest weighted highest."""
-    dates = _dates(reader)
-    live = [d for d in reader.all_doc_ids()]
-    recent = heapq.nlargest(limit, live, key=lambda d: (dates.get(d, 0), d))
+def _titles(reader, limit: int, memo: SegmentMemo | None, dates) -> list[tuple[str, str, float, str | None]]:
+    """Headlines of the ``limit`` most recent articles, newest weighted highest.
+
+    A headline is read from the article's stored fields (the whole article),
+    once per segment when ``memo`` keeps them: the next generation reads
+    only the articles it adds.
+    """
+    live = list(reader.all_doc_ids())
+    recent = heapq.nlargest(limit, live, key=lambda d: (int(dates[d]), d))
+    parts = memo.each(reader, "headlines", _no_headlines) if memo is not None else uncached(reader, _no_headlines)
+    starts = [offset for offset, _ in parts]
     out: list[tuple[str, str, float, str | None]] = []
     for rank, docnum in enumerate(recent):
-        stored = reader.stored_fields(docnum)
-        title = stored.get("title", "")
-        if not title or len(title) > MAX_TITLE_CHARS or not stored.get("meta", {}).get("headline", True):
+        offset, known = parts[bisect_right(starts, docnum) - 1]
+        title = known.get(docnum - offset)
+        if title is None:
+            stored = reader.stored_fields(docnum)
+            # "" for a first line that is no headline (see ``meta.headline``).
+            title = stored.get("title", "") if stored.get("meta", {}).get("headline", True) else ""
+            known[docnum - offset] = title
+        if not title or len(title) > MAX_TITLE_CHARS:
             continue
         out.append((title, "title", float(limit - rank), None))
     return out
 
 
-def _dates(reader) -> dict[int, int]:
+def _no_headlines(leaf) -> dict[int, str]:
+    """A segment's headlines read so far, by segment docnum (filled by :func:`_titles`)."""
+    return {}
+
+
+def _dates(reader) -> list[int]:
     """``datenum`` of every document (YYYYMMDD, 0 when undated), read from its column."""
-    dates: dict[int, int] = {}
+    dates = [0] * reader.doc_count_all()
     for leaf, offset in reader.leaf_readers():
         if not leaf.has_column("datenum"):
             continue

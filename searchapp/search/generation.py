@@ -74,6 +74,13 @@ class Generation:
         self._retired = False
         self.closed = False
 
+    def open_reader(self):
+        """A reader of exactly this generation's segments, for the caller to close.
+
+        :raises Outdated: a commit since removed one of its files.
+        """
+        return self._open_reader()
+
     def _open_reader(self):
         toc = self._toc
         try:

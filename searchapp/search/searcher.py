@@ -334,9 +334,9 @@ class Searcher:
         gen = self._live.current()
 
         def build() -> Completions:
-            reader = gen.ix.reader()
+            reader = gen.open_reader()
             try:
-                return Completions.from_reader(reader)
+                return Completions.from_reader(reader, memo=gen.memo, dates=gen.columns.date_array)
             finally:
                 reader.close()
 

@@ -92,14 +92,19 @@ def _remember_frequencies(reader, known: dict) -> None:
 # -- reading
 
 
-def segments(reader) -> list[tuple[str, Any, int]]:
+def segments(reader) -> list[tuple[str | None, Any, int]]:
     """``(segment id, leaf reader, first docnum)`` of each segment of ``reader``.
 
     A segment's files never change once written (deletions are kept apart),
     and its id is drawn at random when it is written: what is read from a
-    segment holds for as long as a generation lists that id.
+    segment holds for as long as a generation lists that id. A reader of no
+    segment (an index without documents) has no id.
     """
-    return [(leaf.segment().segment_id(), leaf, offset) for leaf, offset in reader.leaf_readers()]
+    found: list[tuple[str | None, Any, int]] = []
+    for leaf, offset in reader.leaf_readers():
+        segment = leaf.segment()
+        found.append((segment.segment_id() if segment is not None else None, leaf, offset))
+    return found
 
 
 def term_frequencies(leaf, field: str) -> dict[str, int]:
