@@ -93,7 +93,7 @@ load: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check searchapp tests bench
-	$(BIN)/ruff format --check searchapp tests
+	$(BIN)/ruff format --check searchapp tests bench
 
 # The package's types ([tool.mypy] in pyproject.toml).
 typecheck: $(STAMP)

@@ -81,7 +81,9 @@ def load_documents(config) -> tuple[list[PeerDoc], float]:
         for fields in searcher.all_stored_fields():
             meta = fields.get("meta", {})
             article = Article(
-                id=fields["id"], title=fields.get("title", ""), body=fields.get("body", ""),
+                id=fields["id"],
+                title=fields.get("title", ""),
+                body=fields.get("body", ""),
                 headline=meta.get("headline", True),
             )
             stored.append((article, meta))
@@ -99,9 +101,15 @@ def load_documents(config) -> tuple[list[PeerDoc], float]:
         words = [w.lower() for w, _, _ in word_tokens(text, spans[text])]
         docs.append(
             PeerDoc(
-                id=article.id, title=article.title, syl=syl, fold=[fold(s) for s in syl], words=words,
-                wfold=[fold(w) for w in words], partners=tuple(meta.get("partners", ())),
-                topics=tuple(meta.get("topics", ())), source=meta.get("source") or "",
+                id=article.id,
+                title=article.title,
+                syl=syl,
+                fold=[fold(s) for s in syl],
+                words=words,
+                wfold=[fold(w) for w in words],
+                partners=tuple(meta.get("partners", ())),
+                topics=tuple(meta.get("topics", ())),
+                source=meta.get("source") or "",
                 datenum=int((meta.get("date") or "0").replace("-", "")),
             )
         )
@@ -124,9 +132,15 @@ def tokenize_query(query) -> PeerQuery:
     else:
         compounds = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     return PeerQuery(
-        accented=accented, phrase=phrase and len(tokens) > 1, tokens=tokens, compounds=compounds,
-        partners=query.partners, topics=query.topics, date_from=_date(query.date_from),
-        date_to=_date(query.date_to), newest=query.sort == "newest",
+        accented=accented,
+        phrase=phrase and len(tokens) > 1,
+        tokens=tokens,
+        compounds=compounds,
+        partners=query.partners,
+        topics=query.topics,
+        date_from=_date(query.date_from),
+        date_to=_date(query.date_to),
+        newest=query.sort == "newest",
     )
 
 
@@ -166,9 +180,16 @@ class TantivyPeer:
         for d in docs:
             writer.add_document(
                 t.Document(
-                    id=d.id, title=d.title, syl=" ".join(d.syl), fold=" ".join(d.fold),
-                    words=" ".join(d.words), wfold=" ".join(d.wfold), partner=list(d.partners),
-                    topic=list(d.topics), source=d.source, datenum=d.datenum,
+                    id=d.id,
+                    title=d.title,
+                    syl=" ".join(d.syl),
+                    fold=" ".join(d.fold),
+                    words=" ".join(d.words),
+                    wfold=" ".join(d.wfold),
+                    partner=list(d.partners),
+                    topic=list(d.topics),
+                    source=d.source,
+                    datenum=d.datenum,
                 )
             )
         writer.commit()
@@ -196,9 +217,7 @@ class TantivyPeer:
         clauses += [(t.Occur.Must, t.Query.term_query(schema, "partner", p)) for p in q.partners]
         clauses += [(t.Occur.Must, t.Query.term_query(schema, "topic", p)) for p in q.topics]
         if q.date_from or q.date_to:
-            rng = t.Query.range_query(
-                schema, "datenum", t.FieldType.Integer, q.date_from or 1, q.date_to or 99991231
-            )
+            rng = t.Query.range_query(schema, "datenum", t.FieldType.Integer, q.date_from or 1, q.date_to or 99991231)
             clauses.append((t.Occur.Must, rng))
         query = clauses[0][1] if len(clauses) == 1 else t.Query.boolean_query(clauses)
         if q.newest:
@@ -241,9 +260,7 @@ class Bm25sPeer:
     def build(self, docs: list[PeerDoc]) -> float:
         import bm25s
 
-        corpus = [
-            d.syl + [FOLD_MARK + f for f in d.fold] + d.words + [FOLD_MARK + w for w in d.wfold] for d in docs
-        ]
+        corpus = [d.syl + [FOLD_MARK + f for f in d.fold] + d.words + [FOLD_MARK + w for w in d.wfold] for d in docs]
         started = time.perf_counter()
         self.retriever = bm25s.BM25()
         self.retriever.index(corpus, show_progress=False)

@@ -136,12 +136,12 @@ def timing(folder: Path, passes: int) -> None:
     for q, ms in zip(mix, best, strict=True):
         per_kind.setdefault(q.kind, []).append(ms)
     print(
-        f"{len(mix)} queries x {passes}: all runs p50 {percentile(every, .5):.1f} p95 {percentile(every, .95):.1f} "
-        f"p99 {percentile(every, .99):.1f} mean {statistics.fmean(every):.1f} ms; best-of-{passes} p50 "
-        f"{percentile(best, .5):.1f} p95 {percentile(best, .95):.1f} p99 {percentile(best, .99):.1f} ms"
+        f"{len(mix)} queries x {passes}: all runs p50 {percentile(every, 0.5):.1f} p95 {percentile(every, 0.95):.1f} "
+        f"p99 {percentile(every, 0.99):.1f} mean {statistics.fmean(every):.1f} ms; best-of-{passes} p50 "
+        f"{percentile(best, 0.5):.1f} p95 {percentile(best, 0.95):.1f} p99 {percentile(best, 0.99):.1f} ms"
     )
     for kind, ms in per_kind.items():
-        print(f"  {kind:10s} p50 {percentile(ms, .5):7.1f}  p95 {percentile(ms, .95):7.1f}  max {max(ms):7.1f}")
+        print(f"  {kind:10s} p50 {percentile(ms, 0.5):7.1f}  p95 {percentile(ms, 0.95):7.1f}  max {max(ms):7.1f}")
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """pyinstrument profile of the query mix on any folder ``query_compare.py`` accepts.
 
-    python bench/query_profile.py FOLDER [--kind "2-4 words"] [--out FILE]
+python bench/query_profile.py FOLDER [--kind "2-4 words"] [--out FILE]
 """
 
 from __future__ import annotations
