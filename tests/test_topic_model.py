@@ -144,3 +144,51 @@ def test_bilateral_relations_need_a_foreign_country_among_the_main_partners() ->
     assert (
         closed_topics("Thủ tướng hội đàm với Thủ tướng Nhật Bản", talks.replace("Interpol", "Nhật Bản")) == frozenset()
     )
+
+
+def test_words_weighted_1_are_told_from_the_words_that_name_a_topic() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, topic_features
+
+    column = TOPIC_FEATURES.index("share of the body evidence from words weighted 1")
+
+    def weak_share(body: str) -> float:
+        return dict(topic_features("Tin trong ngày", body))["thuong-mai-dau-tu"][column]
+
+    # "doanh nghiệp" and "thị trường" go with trade without naming it.
+    assert weak_share("Doanh nghiệp mở rộng thị trường trong nước.") == 1.0
+    assert weak_share("Hai nước ký hiệp định thương mại tự do.") == 0.0
+    assert 0.0 < weak_share("Doanh nghiệp tăng xuất khẩu.") < 1.0
+    # No evidence at all is no share.
+    assert weak_share("Trời mưa to.") == 0.0
+
+
+def test_a_topic_told_abroad_reads_an_article_with_no_main_partner() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, _topics, topic_features
+
+    column = TOPIC_FEATURES.index("no main partner, for a topic told abroad")
+    abroad = {t.slug for t in _topics() if t.abroad}
+    assert abroad == {"thuong-mai-dau-tu", "kinh-te-the-gioi", "bau-cu-chinh-tri"}
+    # Vietnam's own economy: no country, no organisation is a main partner.
+    domestic = dict(topic_features("Chính phủ quyết tâm đạt chỉ tiêu tăng trưởng", "Doanh nghiệp trong nước đầu tư."))
+    assert all(domestic[slug][column] == 1.0 for slug in abroad)
+    assert domestic["covid-y-te"][column] == 0.0
+    # A foreign country, or an organisation, as main partner.
+    for title in ("Việt Nam tăng xuất khẩu sang Nhật Bản", "Xuất nhập khẩu tăng sau 10 năm gia nhập WTO"):
+        features = dict(topic_features(title, "Kim ngạch xuất khẩu tăng mạnh."))
+        assert features["thuong-mai-dau-tu"][column] == 0.0, title
+
+
+def test_a_visit_by_one_of_vietnams_leaders_is_read_against_topics_its_title_does_not_name() -> None:
+    from searchapp.corpus.extract.topics import TOPIC_FEATURES, topic_features
+
+    column = TOPIC_FEATURES.index("a Vietnamese leader in the title, another topic not named there")
+    body = "Hai bên nhất trí thúc đẩy thương mại và đầu tư giữa hai nước, kim ngạch đạt 5 tỷ USD."
+    visit = dict(topic_features("Chủ tịch nước Trần Đại Quang hội kiến Thủ tướng Nhật Bản", body))
+    assert visit["thuong-mai-dau-tu"][column] == 1.0
+    # The pair topic has a feature of its own for the leader in the title.
+    assert visit["ngoai-giao-song-phuong"][column] == 0.0
+    # Trade named in the title is part of what the visit is about.
+    named = dict(topic_features("Thủ tướng Nguyễn Xuân Phúc thăm Nhật Bản: tập trung vào hợp tác thương mại", body))
+    assert named["thuong-mai-dau-tu"][column] == 0.0
+    # A foreign leader's visit is not Vietnam's.
+    assert dict(topic_features("Thủ tướng Nhật Bản thăm Ấn Độ", body))["thuong-mai-dau-tu"][column] == 0.0

@@ -21,7 +21,7 @@ FIELDS = ("id", "title", "body", "date", "source", "url", "category", "partners"
 
 
 # Bump when extraction rules change so that a reindex refreshes every article.
-EXTRACTION_RULES = "12"
+EXTRACTION_RULES = "13"
 # The data files that metadata extraction reads (searchapp/data/).
 EXTRACTION_DATA = ("gazetteer.toml", "sources.toml", "topics.toml", "topic_model.toml")
 

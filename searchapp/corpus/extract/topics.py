@@ -34,6 +34,7 @@ class _Topic:
     phrases: dict[tuple[str, ...], float]
     pair: bool = False
     partners: frozenset[str] = frozenset()
+    abroad: bool = False
 
 
 def _analyze(text: str) -> list[str]:
@@ -58,6 +59,7 @@ def _topics() -> tuple[_Topic, ...]:
                 phrases,
                 bool(entry.get("pair", False)),
                 frozenset(entry.get("partners", ())),
+                bool(entry.get("abroad", False)),
             )
         )
     return tuple(topics)
@@ -143,9 +145,20 @@ def _strong_hits(topic: _Topic, counts: dict[tuple[str, ...], int]) -> int:
 # relationship), and for a pair topic how plainly the article is about two
 # countries and whether one of Vietnam's leaders is in the title (the press
 # names them by office, not by the country: "Thủ tướng Nguyễn Xuân Phúc thăm
-# Mỹ"). ``bench/topics_fit.py`` fits one weight per feature and one bias per
-# topic on the judged set, plus the pair topic's own weights, and writes them
-# to ``data/topic_model.toml``.
+# Mỹ"). Two more tell evidence that only brushes a topic: how much of the
+# body's evidence comes from words weighted 1 (words that go with the topic
+# without naming it: "doanh nghiệp" and "thị trường" fill every economy story,
+# "đại sứ" every embassy anecdote), and, for a topic told beyond or across
+# Vietnam's borders (``abroad`` in ``data/topics.toml``), an article with no
+# main partner at all (no country, no organisation: the GDP target, a Party
+# resolution on the market economy, voters' petitions to the National
+# Assembly). And for every other topic, one of Vietnam's leaders in the title
+# with a foreign main partner while the topic is not named there: the trade,
+# the investment and the forums a visit's report goes through are parts of
+# the visit, not what the story is about, unless its title says so.
+# ``bench/topics_fit.py`` fits one weight per feature and one bias per topic
+# on the judged set, plus the pair topic's own weights, and writes them to
+# ``data/topic_model.toml``.
 TOPIC_FEATURES = (
     "evidence",
     "title evidence",
@@ -164,6 +177,9 @@ TOPIC_FEATURES = (
     "second topic",
     "third topic",
     "a Vietnamese leader in the title",
+    "share of the body evidence from words weighted 1",
+    "no main partner, for a topic told abroad",
+    "a Vietnamese leader in the title, another topic not named there",
 )
 
 
@@ -194,12 +210,14 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
             for part, found in counts.items()
         }
         strong = {part: _strong_hits(topic, found) for part, found in counts.items()}
-        density = per_hundred * sum(w * in_body.get(p, 0) for p, w in topic.phrases.items()) / topic.threshold
-        raw.append((topic, sum(evidence.values()), evidence, strong, density))
+        in_full = sum(w * in_body.get(p, 0) for p, w in topic.phrases.items())
+        weak = sum(w * in_body.get(p, 0) for p, w in topic.phrases.items() if w < _TOPIC_STRONG)
+        density = per_hundred * in_full / topic.threshold
+        raw.append((topic, sum(evidence.values()), evidence, strong, density, weak / in_full if in_full else 0.0))
     strongest = max(total for _, total, *_ in raw) or 1.0
     rank = {topic.slug: place for place, (topic, *_) in enumerate(sorted(raw, key=lambda item: -item[1]))}
     features = []
-    for topic, total, evidence, strong, density in raw:
+    for topic, total, evidence, strong, density, weak_share in raw:
         place = rank[topic.slug] if total > 0 else _TOPIC_MAX
         features.append(
             (
@@ -222,6 +240,9 @@ def topic_features(title: str, body: str) -> list[tuple[str, list[float]]]:
                     float(place == 1),
                     float(place == 2),
                     float(topic.pair and vietnam_and_partner),
+                    weak_share,
+                    float(topic.abroad and not main_partners),
+                    float(not topic.pair and vietnam_and_partner and evidence["title"] == 0),
                 ],
             )
         )
