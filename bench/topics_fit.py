@@ -56,12 +56,14 @@ MODEL = REPO / "searchapp" / "data" / "topic_model.toml"
 PENALTY_C = 1.0
 # The thresholds tried, and the precision they must keep inside the fitted
 # splits. The product asks 0.85 and we aim at 0.86 on articles never fitted
-# on; each split left out has come out about 0.01 above the floor chosen
-# inside the others (0.879 at a floor of 0.87), so 0.865 keeps that margin and
-# spends the rest on recall (0.87 gave 0.879 / 0.817 on all 427 left out,
-# 0.865 gives 0.872 / 0.821, 0.86 gives 0.866 / 0.823).
+# on. On the first 427 a floor of 0.865 kept a margin of about 0.01 on the
+# split left out (0.87 gave 0.879 / 0.817 left out, 0.865 0.872 / 0.821);
+# over all 637 the split left out has come out at or just above the floor
+# (0.868 at 0.865), and the blind splits below it, so since the features of
+# evidence that only brushes a topic the floor is 0.875: left out over all
+# 637, 0.875 / 0.821 where 0.865 gives 0.872 / 0.835 (recall floor 0.809).
 THRESHOLDS = tuple(round(0.30 + 0.025 * step, 3) for step in range(15))
-PRECISION_FLOOR = 0.865
+PRECISION_FLOOR = 0.875
 
 
 @dataclass
