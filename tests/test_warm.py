@@ -13,7 +13,7 @@ def test_warm_opens_the_index_and_builds_the_restorer(sample_config):
     warm(app)
     gen = searcher._live.opened
     assert gen is not None and gen.engine is not None
-    assert gen._restorer is not None and gen._restorer.forms
+    assert gen._restorer is not None and gen._restorer.folded_syllables()
 
 
 def test_warm_survives_a_missing_index(tmp_path, sample_config):

@@ -21,12 +21,14 @@ A syllable typed with marks is never changed.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
 
 from searchapp.analysis.segmentation import dictionary_words
-from searchapp.engine.segmemo import SegmentMemo, term_frequencies
+from searchapp.engine.segmemo import SegmentMemo, uncached
+from searchapp.engine.whoosh import codec
 from searchapp.search.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
 
@@ -58,7 +60,10 @@ class Restorer:
     """
 
     def __init__(self, reader, memo: SegmentMemo | None = None) -> None:
-        self.forms = _forms_by_fold(reader, memo)
+        # Each segment's forms by folded syllable, merged for a syllable when
+        # a query first asks: a new generation merges nothing up front.
+        self._segments = [part for _, part in _segment_forms(reader, memo)]
+        self._merged: dict[str, list[tuple[str, int]]] = {}
         # Term statistics count deleted articles until segments merge, so
         # the total they are divided by must count them too.
         self.docs = max(1, reader.doc_count_all())
@@ -66,8 +71,15 @@ class Restorer:
     # -- statistics
 
     def candidates(self, folded: str) -> list[tuple[str, int]]:
-        """``(key, document frequency)`` of the accented forms of a folded syllable."""
-        return self.forms.get(folded, [])
+        """``(key, document frequency)`` of the accented forms of a folded syllable, most frequent first."""
+        found = self._merged.get(folded)
+        if found is None:
+            found = self._merged[folded] = _merge_forms(part.get(folded, ()) for part in self._segments)
+        return found
+
+    def folded_syllables(self) -> set[str]:
+        """Every folded syllable the index holds."""
+        return {folded for part in self._segments for folded in part}
 
     def restore(self, typed: list[str], reader, docs_of=None) -> list[str]:
         """Keys of the most likely reading of the typed syllables (same length).
@@ -271,15 +283,29 @@ def case_like(key: str, typed: str) -> str:
     return key
 
 
-def _forms_by_fold(reader, memo: SegmentMemo | None = None) -> dict[str, list[tuple[str, int]]]:
-    """Folded syllable → its indexed forms with document frequencies, most frequent first."""
+def _segment_forms(reader, memo: SegmentMemo | None) -> list[tuple[int, dict[str, list[tuple[str, int]]]]]:
+    """Each segment's syllables grouped by their folded form, with their document counts."""
+    if memo is not None:
+        return memo.each(reader, "forms:syl", _forms_of_segment)
+    return uncached(reader, _forms_of_segment)
+
+
+def _forms_of_segment(leaf) -> dict[str, list[tuple[str, int]]]:
     forms: dict[str, list[tuple[str, int]]] = {}
-    for text, count in term_frequencies(reader, "syl", memo).items():
+    for text, count in codec.term_frequencies(leaf, "syl").items():
         forms.setdefault(fold(text), []).append((text, count))
-    for options in forms.values():
-        # Equal counts in the index's term order (UTF-8 bytes sort as code points).
-        options.sort(key=lambda pair: (-pair[1], pair[0]))
     return forms
+
+
+def _merge_forms(parts: Iterable[Iterable[tuple[str, int]]]) -> list[tuple[str, int]]:
+    """The forms of one folded syllable over all segments, counts summed, most
+    frequent first (equal counts in the index's term order: UTF-8 bytes sort as
+    code points)."""
+    counts: dict[str, int] = {}
+    for part in parts:
+        for text, count in part:
+            counts[text] = counts.get(text, 0) + count
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 @cache
