@@ -15,7 +15,7 @@ from searchapp.search.ordering import entry_count
 )
 def test_each_story_counts_once_and_each_lone_article_once(stories, data):
     codes = np.asarray(stories, dtype=np.int64)
-    cols = SimpleNamespace(story_codes=codes, members={f"s{i}": [] for i in range(7)})
+    cols = SimpleNamespace(story_codes=codes, story_count=7)
     allowed = np.asarray(sorted(data.draw(st.sets(st.integers(0, max(0, len(stories) - 1))))) if stories else [])
     allowed = allowed.astype(np.int64)
     chosen = [stories[d] for d in allowed]

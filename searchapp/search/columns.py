@@ -3,6 +3,7 @@ and the same as arrays for filters and counts without a Python loop."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -35,15 +36,48 @@ class Columns:
             self.date_array[offset : offset + len(part.dates)] = part.dates
         # The facets counted from a column of values (the year is read from the date).
         self.entries = {f.name: Entries.joined(part.entries[f.name] for _, part in parts) for f in COLUMN_FACETS}
-        self.stories: list[str | None] = [None] * self.size
+        self._parts = parts
+        self._part_starts = [offset for offset, _ in parts]
+        self._set_stories(parts)
+
+    def _set_stories(self, parts) -> None:
+        """Each document's story as a code (-1: none), and the documents of each
+        code, with numpy: a story's reprints may sit in any segment."""
+        keys = np.zeros(self.size, dtype=np.int64)
+        has = np.zeros(self.size, dtype=bool)
         for offset, part in parts:
-            self.stories[offset : offset + len(part.stories)] = part.stories
-        self.members: dict[str, list[int]] = {}
-        for docnum, story in enumerate(self.stories):
-            if story is not None:
-                self.members.setdefault(story, []).append(docnum)
-        codes = {story: i for i, story in enumerate(self.members)}
-        self.story_codes = np.asarray([codes.get(s, -1) if s is not None else -1 for s in self.stories], dtype=np.int64)
+            keys[offset : offset + len(part.story_keys)] = part.story_keys
+            has[offset : offset + len(part.story_keys)] = part.has_story
+        self.story_codes = np.full(self.size, -1, dtype=np.int64)
+        _, self.story_codes[has] = np.unique(keys[has], return_inverse=True)
+        self.story_count = int(self.story_codes.max()) + 1 if has.any() else 0
+        # The documents of story code c: _story_docs[_story_starts[c] : _story_starts[c + 1]], in index order.
+        told = np.flatnonzero(has)
+        self._story_docs = told[np.argsort(self.story_codes[told], kind="stable")]
+        self._story_starts = np.searchsorted(self.story_codes[self._story_docs], np.arange(self.story_count + 1))
+
+    def story_of(self, docnum: int) -> int:
+        """The document's story code, -1 when it has none."""
+        return int(self.story_codes[docnum])
+
+    def members(self, story: int):
+        """The documents of story code ``story``, in index order."""
+        return self._story_docs[self._story_starts[story] : self._story_starts[story + 1]]
+
+    def stories(self):
+        """``(story id, its documents)`` of the stories told more than once, in
+        the index order of their first documents."""
+        sizes = np.diff(self._story_starts)
+        told = np.flatnonzero(sizes > 1)
+        firsts = self._story_docs[self._story_starts[told]]
+        for story in told[np.argsort(firsts)].tolist():
+            members = self.members(story)
+            yield self.story_name(int(members[0])), members
+
+    def story_name(self, docnum: int) -> str | None:
+        """The story id of a document, as indexed."""
+        index = bisect_right(self._part_starts, docnum) - 1
+        return self._parts[index][1].stories[docnum - self._part_starts[index]] if index >= 0 else None
 
     @cached_property
     def values(self) -> dict[str, list[tuple]]:
@@ -59,6 +93,10 @@ class _SegmentPart:
         self.dates = np.asarray(_column(leaf, "datenum", size, 0, int), dtype=np.int64)
         self.entries = {f.name: Entries(_column(leaf, f.name, size, (), _reads(f))) for f in COLUMN_FACETS}
         self.stories = _column(leaf, "story", size, None, _text)
+        # A story is compared by a 64-bit hash of its id, kept as an array:
+        # joining segments then needs no loop over their documents.
+        self.has_story = np.asarray([s is not None for s in self.stories], dtype=bool)
+        self.story_keys = np.asarray([hash(s) if s is not None else 0 for s in self.stories], dtype=np.int64)
 
 
 class Entries:

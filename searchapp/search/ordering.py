@@ -71,23 +71,23 @@ def entry_count(cols: Columns, allowed) -> int:
     stories = cols.story_codes[allowed]
     alone = int(np.count_nonzero(stories < 0))
     # Marked in a table of every story rather than sorted: no sort of the whole result set.
-    present = np.zeros(len(cols.members), dtype=bool)
+    present = np.zeros(cols.story_count, dtype=bool)
     present[stories[stories >= 0]] = True
     return alone + int(np.count_nonzero(present))
 
 
 def collapse_stories(ranked: list[tuple[int, float]], cols: Columns, allowed) -> list:
     """Keep the best-ranked article of each story; list its matching siblings."""
-    seen: set[str] = set()
+    seen: set[int] = set()
     groups: list[tuple[int, float, list[int]]] = []
     for docnum, score in ranked:
-        story = cols.stories[docnum]
-        if story is None:
+        story = cols.story_of(docnum)
+        if story < 0:
             groups.append((docnum, score, []))
             continue
         if story in seen:
             continue
         seen.add(story)
-        others = [d for d in cols.members.get(story, ()) if d != docnum and allowed[d]]
+        others = [d for d in cols.members(story).tolist() if d != docnum and allowed[d]]
         groups.append((docnum, score, others))
     return groups

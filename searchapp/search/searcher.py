@@ -320,8 +320,8 @@ class Searcher:
             live = set(searcher.reader().all_doc_ids())
             engine = gen.engine_for(searcher, self.weighting)
             groups = {}
-            for story, members in gen.columns.members.items():
-                docs = [d for d in members if d in live]
+            for story, members in gen.columns.stories():
+                docs = [d for d in members.tolist() if d in live]
                 if len(docs) > 1:
                     groups[story] = engine.unique_terms(searcher, "id", docs)
             return groups
