@@ -622,6 +622,8 @@ def render(res: Results, info: dict) -> str:
             f"(+ {_fmt(f['segcache_mb'], 0)} MB) |",
         ]
     if "incremental" in f:
+        if "reindex_s" not in f:  # a reused index: the rows still need the table's head
+            lines += ["| indexing | value |", "|---|---:|"]
         for count, seconds in f["incremental"].items():
             lines.append(
                 f"| incremental reindex, {count} changed article{'s' if count != 1 else ''} "
