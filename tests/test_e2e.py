@@ -41,6 +41,7 @@ if not CHROMIUM.exists():
         f"{CHROMIUM} not found: install Debian's chromium package to run browser tests", allow_module_level=True
     )
 
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
@@ -245,8 +246,20 @@ def test_screenshots(browser, server, name, viewport):
             tab.goto(url)
             width = tab.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{label} scrolls sideways at {viewport['width']} px"
-            tab.screenshot(path=str(SCREENSHOTS / f"{label}-{name}.png"))
+            _screenshot(tab, path=str(SCREENSHOTS / f"{label}-{name}.png"))
         tab.goto("/?q=bien+dong")
-        tab.screenshot(path=str(SCREENSHOTS / f"results-{name}-full.png"), full_page=True)
+        _screenshot(tab, path=str(SCREENSHOTS / f"results-{name}-full.png"), full_page=True)
     finally:
         context.close()
+
+
+def _screenshot(tab: Page, **options) -> None:
+    """A screenshot, taken again once when headless Chromium says it was
+    "Unable to capture screenshot" (seen on a loaded machine, the page fine)."""
+    try:
+        tab.screenshot(**options)
+    except PlaywrightError as exc:
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        tab.wait_for_timeout(500)
+        tab.screenshot(**options)
