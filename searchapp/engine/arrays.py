@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,8 @@ class Engine:
         found = self._lengths.get(field)
         if found is None:
             found = np.ones(self.size, dtype=np.int64)  # Whoosh's default length: 1
-            for offset, lengths in self.memo.each(searcher.reader(), f"lengths:{field}", _lengths_of(field)):
+            read = partial(codec.field_lengths, field=field)
+            for offset, lengths in self.memo.each(searcher.reader(), f"lengths:{field}", read):
                 if lengths is not None:
                     found[offset : offset + len(lengths)] = lengths
             self._lengths[field] = found
@@ -306,12 +308,3 @@ def _found_at(docs, span: tuple[int, int], wanted):
     ok = at < last - first
     at, wanted = at[ok], wanted[ok]
     return (first + at[docs[first:last][at] == wanted]).astype(np.int32)
-
-
-def _lengths_of(field: str):
-    """Reads one segment's lengths of ``field`` (None: Whoosh's default for every document)."""
-
-    def read(leaf):
-        return codec.field_lengths(leaf, field)
-
-    return read

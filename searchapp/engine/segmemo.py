@@ -11,6 +11,7 @@ generation reads only the segments it has not seen.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,13 +53,19 @@ class SegmentMemo:
                 del self._parts[key]
         return found
 
-    def __len__(self) -> int:
-        return len(self._parts)
 
-
-def uncached(reader, read: Callable[[Any], T]) -> list[tuple[int, T]]:
-    """``(first docnum, read(leaf))`` for each segment, nothing kept."""
+def per_segment(reader, kind: str, read: Callable[[Any], T], memo: SegmentMemo | None) -> list[tuple[int, T]]:
+    """``(first docnum, read(leaf))`` for each segment of ``reader``: kept in
+    ``memo`` under ``kind`` when there is one, read afresh when there is none."""
+    if memo is not None:
+        return memo.each(reader, kind, read)
     return [(offset, read(leaf)) for _, leaf, offset in codec.segments(reader)]
+
+
+def part_holding(parts: list[tuple[int, T]], starts: list[int], docnum: int) -> tuple[int, T]:
+    """The ``(first docnum, part)`` of :func:`per_segment`'s ``parts`` whose
+    segment holds ``docnum``; ``starts`` are their first docnums."""
+    return parts[bisect_right(starts, docnum) - 1]
 
 
 def term_frequencies(reader, field: str, memo: SegmentMemo | None = None) -> dict[str, int]:
@@ -72,7 +79,7 @@ def term_frequencies(reader, field: str, memo: SegmentMemo | None = None) -> dic
     def read(leaf) -> dict[str, int]:
         return codec.term_frequencies(leaf, field)
 
-    parts = memo.each(reader, f"frequencies:{field}", read) if memo is not None else uncached(reader, read)
+    parts = per_segment(reader, f"frequencies:{field}", read, memo)
     if len(parts) == 1:
         return dict(parts[0][1])
     total: dict[str, int] = {}

@@ -27,7 +27,7 @@ from functools import cache
 import numpy as np
 
 from searchapp.analysis.segmentation import dictionary_words
-from searchapp.engine.segmemo import SegmentMemo, uncached
+from searchapp.engine.segmemo import SegmentMemo, per_segment
 from searchapp.engine.whoosh import codec
 from searchapp.search.names import name_table
 from searchapp.text import fold, has_diacritics, syllable_key
@@ -285,9 +285,7 @@ def case_like(key: str, typed: str) -> str:
 
 def _segment_forms(reader, memo: SegmentMemo | None) -> list[tuple[int, dict[str, list[tuple[str, int]]]]]:
     """Each segment's syllables grouped by their folded form, with their document counts."""
-    if memo is not None:
-        return memo.each(reader, "forms:syl", _forms_of_segment)
-    return uncached(reader, _forms_of_segment)
+    return per_segment(reader, "forms:syl", _forms_of_segment, memo)
 
 
 def _forms_of_segment(leaf) -> dict[str, list[tuple[str, int]]]:

@@ -3,7 +3,6 @@ and the same as arrays for filters and counts without a Python loop."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -11,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from searchapp.engine.segmemo import SegmentMemo, uncached
+from searchapp.engine.segmemo import SegmentMemo, part_holding, per_segment
 from searchapp.engine.whoosh.values import ranges
 from searchapp.search.facets import COLUMN_FACETS, Facet
 
@@ -28,7 +27,7 @@ class Columns:
     """
 
     def __init__(self, reader, memo: SegmentMemo | None = None) -> None:
-        parts = memo.each(reader, "columns", _SegmentPart) if memo is not None else uncached(reader, _SegmentPart)
+        parts = per_segment(reader, "columns", _SegmentPart, memo)
         self.size = reader.doc_count_all()
         # Each document's date as YYYYMMDD, 0 when it has none.
         self.date_array = np.zeros(self.size, dtype=np.int64)
@@ -76,8 +75,8 @@ class Columns:
 
     def story_name(self, docnum: int) -> str | None:
         """The story id of a document, as indexed."""
-        index = bisect_right(self._part_starts, docnum) - 1
-        return self._parts[index][1].stories[docnum - self._part_starts[index]] if index >= 0 else None
+        offset, part = part_holding(self._parts, self._part_starts, docnum)
+        return part.stories[docnum - offset]
 
     @cached_property
     def values(self) -> dict[str, list[tuple]]:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from searchapp.corpus import metadata
-from searchapp.engine.segmemo import SegmentMemo, term_frequencies, uncached
+from searchapp.engine.segmemo import SegmentMemo, part_holding, per_segment, term_frequencies
 from searchapp.text import fold, iter_syllables, syllable_keys, syllables
 
 logger = logging.getLogger(__name__)
@@ -293,11 +293,11 @@ def _titles(reader, limit: int, memo: SegmentMemo | None, dates) -> list[tuple[s
     """
     live = list(reader.all_doc_ids())
     recent = heapq.nlargest(limit, live, key=lambda d: (int(dates[d]), d))
-    parts = memo.each(reader, "headlines", _no_headlines) if memo is not None else uncached(reader, _no_headlines)
+    parts = per_segment(reader, "headlines", _no_headlines, memo)
     starts = [offset for offset, _ in parts]
     out: list[tuple[str, str, float, str | None]] = []
     for rank, docnum in enumerate(recent):
-        offset, known = parts[bisect_right(starts, docnum) - 1]
+        offset, known = part_holding(parts, starts, docnum)
         title = known.get(docnum - offset)
         if title is None:
             stored = reader.stored_fields(docnum)

@@ -59,7 +59,7 @@ class Generation:
         self.local = threading.local()
         # Document frequencies, shared by the readers of all threads.
         self._frequencies: dict = {}
-        reader = self._open_reader()
+        reader = self.open_reader()
         self.columns = Columns(reader, self.memo)
         self.doc_count = reader.doc_count()
         self.engine: Engine | None = None
@@ -79,9 +79,6 @@ class Generation:
 
         :raises Outdated: a commit since removed one of its files.
         """
-        return self._open_reader()
-
-    def _open_reader(self):
         toc = self._toc
         try:
             return codec.open_reader(self.ix, toc, self._frequencies)
@@ -96,7 +93,7 @@ class Generation:
                 if self.closed:
                     raise Outdated
                 reader, self._first_reader = self._first_reader, None
-            s = whoosh_searching.Searcher(reader or self._open_reader(), fromindex=self.ix, weighting=weighting)
+            s = whoosh_searching.Searcher(reader or self.open_reader(), fromindex=self.ix, weighting=weighting)
             with self._lock:
                 self._searchers.append(s)
                 closed = self.closed
