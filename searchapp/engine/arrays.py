@@ -28,6 +28,8 @@ POSTINGS_CACHE = 1_000_000
 # A posting list at least this many times longer than the documents it is
 # wanted at is read only where they are (see Engine.postings_among).
 _PARTIAL_SHARE = 4
+# Term statistics kept per generation, at most.
+_FREQUENCIES_KEPT = 100_000
 _MISSING = object()
 
 
@@ -99,6 +101,8 @@ class Engine:
         self._cache: OrderedDict = OrderedDict()
         self._copies: dict[str, flatcopy.FlatCopy | None] = {}
         self._cached_count = 0
+        # Term statistics by (field, text): a lookup in every segment each.
+        self._frequencies: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         # Each document's term of a one-term-per-document field (an id), by field.
         self._unique: dict[str, list[str | None]] = {}
@@ -148,15 +152,23 @@ class Engine:
         return found
 
     def count(self, searcher, field: str, text: str) -> int:
-        """How many live articles hold the term, without reading its postings where it can."""
-        found = self._cached((field, text))
-        if found is not _MISSING:
-            return found.size if found else 0
-        if self.has_deletions:  # the term statistics count deleted articles too
-            found = self.postings(searcher, field, text)
-            return found.size if found else 0
-        btext = self._term_bytes(field, text)
-        return searcher.reader().doc_frequency(field, btext) if btext is not None else 0
+        """How many articles hold the term by the index's statistics, deleted
+        ones included, without reading its postings.
+
+        It orders terms rarest first and decides whether a list is read
+        whole, and it must give the same answer whether or not the postings
+        are cached: counting only live articles meant reading every posting
+        list whole as soon as the index held one deletion.
+        """
+        key = (field, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            btext = self._term_bytes(field, text)
+            found = searcher.reader().doc_frequency(field, btext) if btext is not None else 0
+            if len(self._frequencies) >= _FREQUENCIES_KEPT:  # a server asked for everything, once each
+                self._frequencies.clear()
+            self._frequencies[key] = found
+        return found
 
     def postings_among(self, searcher, field: str, text: str, within) -> Postings | None:
         """The term's postings at the documents ``within`` (sorted docnums) only.
