@@ -75,6 +75,41 @@ def fold_lower(text: str) -> str:
     return _fold_lower_table()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
+def spaced_and_folded(text: str) -> tuple[str, str]:
+    """``" ".join(text.split())`` and the :func:`fold_lower` of that, together.
+
+    A snippet needs both for a whole article; worked out from one array of
+    code points they cost about a quarter less than the string operations.
+
+    >>> spaced_and_folded("  Biển  ĐÔNG ")
+    ('Biển ĐÔNG', 'bien dong')
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not len(codes) or codes.max() > 0xFFFF:  # beyond the tables: the string operations
+        spaced = " ".join(text.split())
+        return spaced, fold_lower(spaced)
+    space = _space_table()[codes]
+    words = np.flatnonzero(~space)
+    if not len(words):
+        return "", ""
+    # A space is kept where a run of white space follows a word, and not after the last.
+    keep = ~space
+    keep[1:] |= space[1:] & ~space[:-1]
+    keep[words[-1] + 1 :] = False
+    spaced = np.where(space, np.uint32(32), codes)[keep]
+    return _decode(spaced), _decode(_fold_lower_table()[spaced])
+
+
+def _decode(codes: np.ndarray) -> str:
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _space_table() -> np.ndarray:
+    """Which characters of the Basic Multilingual Plane ``str.split()`` splits on."""
+    return np.array([chr(c).isspace() for c in range(0x10000)], dtype=bool)
+
+
 @lru_cache(maxsize=1)
 def _fold_lower_table() -> np.ndarray:
     """``fold(c).lower()`` of every character of the Basic Multilingual Plane

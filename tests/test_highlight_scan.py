@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from searchapp.search.highlight import _JOINED_GAP, find_matches
 from searchapp.search.interpret import Form
 from searchapp.search.ranking import MatchTerms
-from searchapp.text import fold, fold_lower, syllable_keys
+from searchapp.text import fold, fold_lower, spaced_and_folded, syllable_keys
 
 SYLLABLES = ["Biển", "biên", "ĐÔNG", "đồng", "Dong", "Hà", "hạ", "NỘI", "nơi", "Việt", "viết", "İstanbul", "ǅa"]
 GAPS = [" ", "  ", ", ", ". ", "-", "\n", " – "]
@@ -82,3 +82,19 @@ def test_fold_lower_is_fold_then_lower(text):
 def test_fold_lower_takes_every_plane_and_lone_surrogates():
     for text in ("Biển ĐÔNG 😀 İ \ud800 ǅ", "Biển \U00010400", "İ \ud800 Ǆ", ""):
         assert fold_lower(text) == fold(text).lower()
+
+
+WHITE = " \t\n\r\x0b\x0c\x1c\x85\xa0\u1680\u2003\u2028\u3000\u200b"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(WHITE) | st.characters(), max_size=60))
+def test_spaced_and_folded_is_split_join_then_fold_lower(text):
+    spaced = " ".join(text.split())
+    assert spaced_and_folded(text) == (spaced, fold_lower(spaced))
+
+
+def test_spaced_and_folded_takes_every_plane_and_blank_texts():
+    for text in ("", "   \n", " Biển\n\nĐÔNG 😀 ", "\ud800 x", "\u200b"):
+        spaced = " ".join(text.split())
+        assert spaced_and_folded(text) == (spaced, fold_lower(spaced))

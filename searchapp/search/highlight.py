@@ -13,7 +13,7 @@ from functools import lru_cache
 from html import escape
 
 from searchapp.search.ranking import MatchTerms
-from searchapp.text import fold, fold_lower, syllable_keys
+from searchapp.text import fold, fold_lower, spaced_and_folded, syllable_keys
 
 # Longer articles are only scanned this far for the snippet window.
 SCAN_LIMIT = 2_000_000
@@ -33,11 +33,15 @@ def find_matches(text: str, terms: MatchTerms, limit: int = SCAN_LIMIT) -> list[
     (folding keeps one character for one, so offsets are the text's own); a
     concept asked for with its accents is then checked on the syllables found.
     """
+    text = text[:limit]
+    return _matches(text, fold_lower(text), terms) if terms.forms else []
+
+
+def _matches(text: str, scanned: str, terms: MatchTerms) -> list[Match]:
+    """:func:`find_matches` over ``text``, given ``scanned``, its :func:`fold_lower`."""
     if not terms.forms:
         return []
-    text = text[:limit]
     pattern, options = _pattern(tuple(terms.forms))
-    scanned = fold_lower(text)
     found: list[Match] = []
     for match in pattern.finditer(scanned):
         exact, any_accents, concept = options[(match.lastindex or 0) - 1]  # one group per form matches
@@ -127,8 +131,8 @@ def _expand_to_spaces(text: str, start: int, end: int) -> tuple[int, int]:
 
 def snippet(text: str, terms: MatchTerms, width: int = 240) -> str:
     """A short HTML extract around the densest cluster of matches."""
-    text = " ".join(text[:SCAN_LIMIT].split())
-    matches = find_matches(text, terms)
+    text, scanned = spaced_and_folded(text[:SCAN_LIMIT])
+    matches = _matches(text, scanned, terms)
     if not matches:
         end = min(len(text), width)
         start, end = _expand_to_spaces(text, 0, end)
