@@ -45,10 +45,17 @@ def _matches(text: str, scanned: str, terms: MatchTerms) -> list[Match]:
     found: list[Match] = []
     for match in pattern.finditer(scanned):
         exact, any_accents, concept = options[(match.lastindex or 0) - 1]  # one group per form matches
-        if not any_accents and tuple(syllable_keys(text[match.start() : match.end()])) not in exact:
+        if not any_accents and _keys(text[match.start() : match.end()]) not in exact:
             continue
         found.append((match.start(), match.end(), str(concept)))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _keys(written: str) -> tuple[str, ...]:
+    """The syllable keys of a matched place: the same words recur through an
+    article and from one article to the next."""
+    return tuple(syllable_keys(written))
 
 
 # Between two syllables of one concept: a lone "." or "," (3.5, 1,000), or
