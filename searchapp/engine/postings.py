@@ -333,6 +333,8 @@ class Evaluation:
         (what Whoosh's ``terms=True`` records: a phrase's words only where it matches)."""
         out: list[set[tuple[str, str]]] = [set() for _ in docs]
         array = np.asarray(docs, dtype=np.int64)
+        # One array for every node: restricted evaluations are kept by its identity.
+        within = np.unique(array)
         proximity = self.proximity
 
         def walk(q) -> None:
@@ -344,7 +346,7 @@ class Evaluation:
                 verified = proximity[id(q)][1]
                 hits = [bool(verified.get(d)) for d in docs]
             else:
-                hits = scores_at(self.among(q, np.unique(array)), array)[1].tolist()
+                hits = scores_at(self.among(q, within), array)[1].tolist()
             terms = [(q.fieldname, q.text)] if isinstance(q, wq.Term) else [(q.fieldname, w) for w in q.words]
             for terms_of_doc, hit in zip(out, hits, strict=True):
                 if hit:
