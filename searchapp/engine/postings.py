@@ -34,6 +34,9 @@ from searchapp.engine.scored import (
     union,
 )
 
+# Candidates checked for proximity per round, as a multiple of those wanted.
+VERIFY_WIDTH = 2
+
 
 class Evaluation:
     """One query evaluated against one generation."""
@@ -306,9 +309,12 @@ class Evaluation:
             while True:
                 current = np.where(pending, upper, exact)
                 best = top_k(allowed, current, k)
-                todo = best[pending[best]]
-                if not len(todo):
+                if not pending[best].any():
                     break
+                # Each round costs a few array operations whatever its size:
+                # checking a wider slice than the top needs fewer rounds.
+                wide = top_k(allowed, current, k * VERIFY_WIDTH)
+                todo = wide[pending[wide]]
                 for q, where, bonus, plist, verified in checks:
                     pos = np.searchsorted(where, todo)
                     pos[pos >= len(where)] = 0
