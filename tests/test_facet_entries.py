@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchapp.search.columns import Entries
+from searchapp.search.columns import Entries, Tally
 from searchapp.search.facetcounts import FACET_LIMIT, facet_values
 
 PARTNERS = ["JP", "CN", "US", "RU", "KR", "LA"]
@@ -60,3 +60,16 @@ def test_entries_joined_from_segments_are_those_of_the_whole_column(parts):
     assert joined.code.tolist() == whole.code.tolist()
     assert joined.starts.tolist() == whole.starts.tolist()
     assert joined.per_document() == [tuple(vals) for part in parts for vals in part]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_joint_tally_counts_each_facet_as_alone(data):
+    size = data.draw(st.integers(0, 40))
+    column = st.lists(st.lists(st.sampled_from(PARTNERS), unique=True, max_size=4), min_size=size, max_size=size)
+    entries = {"partner": Entries(data.draw(column)), "mentioned": Entries(data.draw(column))}
+    # Any share of the documents: few, most (counted as all but the others) or all.
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=size, max_size=size)), dtype=bool)
+    tallied = Tally(entries, size).counts(keep, np.flatnonzero(keep))
+    assert tallied == {name: e.counts(keep) for name, e in entries.items()}
+    assert all(count > 0 for counts in tallied.values() for count in counts.values())

@@ -15,7 +15,7 @@ from searchapp.search.results import FacetValue
 FACET_LIMIT = 30
 
 
-def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+def facet_counts(cols: Columns, matched, keep, allowed, filters: Filters, notices) -> dict[str, list[FacetValue]]:
     """Counts of every facet over the whole result set.
 
     A facet with values chosen is counted without its own filter (the other
@@ -24,6 +24,7 @@ def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dic
 
     :param matched: the documents the query matches (sorted docnums), before any filter.
     :param keep: boolean mask of the results (``matched`` with every filter applied).
+    :param allowed: the results (sorted docnums), the documents of ``keep``.
     """
     unknown = {(n["facet"], n["value"]) for n in notices if n["code"] == "unknown_value"}
 
@@ -48,10 +49,16 @@ def facet_counts(cols: Columns, matched, keep, filters: Filters, notices) -> dic
         # Last, whatever the order of the years: it is not a year.
         year_values = [v for v in year_values if v.value != UNDATED]
         year_values.append(FacetValue(UNDATED, UNDATED_LABEL, undated, UNDATED in chosen_years))
+    # The facets nothing is chosen of are counted over the results, together.
+    shared = cols.tally.counts(keep, allowed)
+
+    def counted(facet: str) -> Counter:
+        return cols.entries[facet].counts(pool(facet)) if filters.values(facet) else shared[facet]
+
     return {
         facet.name: year_values
         if facet.name == YEAR
-        else facet_values(cols.entries[facet.name].counts(pool(facet.name)), chosen(facet.name), facet.label)
+        else facet_values(counted(facet.name), chosen(facet.name), facet.label)
         for facet in REGISTRY
     }
 

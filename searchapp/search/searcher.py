@@ -146,7 +146,7 @@ class Searcher:
                     partial = near_misses(gen.columns, searcher, plan, applied, per_page - total, snippets, width)
                 else:
                     skipped.append("partial")
-            facets = facet_counts(gen.columns, matched, keep, applied, notices)
+            facets = facet_counts(gen.columns, matched, keep, allowed, applied, notices)
             timeline = timeline_of(gen.columns.date_array, allowed)
             interp = plan.interpretation
             suggestion = None
