@@ -13,9 +13,7 @@ TIMELINE_MAX_MONTHS = 36
 
 def timeline_of(dates, docs) -> list[dict[str, Any]]:
     """Counts per month ("2021-07") or, over long spans, per year ("2021"), gaps filled."""
-    chosen = dates[docs]
-    periods, counts = np.unique(chosen[chosen != 0] // 100, return_counts=True)
-    months = {int(m): int(c) for m, c in zip(periods, counts, strict=True)}
+    months = month_counts(dates[docs])
     if not months:
         return []
     first, last = min(months), max(months)
@@ -34,3 +32,20 @@ def timeline_of(dates, docs) -> list[dict[str, Any]]:
         if month > 12:
             year, month = year + 1, 1
     return out
+
+
+def month_counts(dates) -> dict[int, int]:
+    """How many of ``dates`` (YYYYMMDD, 0 for none) fall in each month (YYYYMM).
+
+    Counted in a table of the months between the first and the last rather
+    than by sorting the dates: a result set can hold most of the index.
+    """
+    dated = dates[dates != 0] // 100
+    if not len(dated):
+        return {}
+    ordinal = (dated // 100) * 12 + dated % 100 - 1
+    first = int(ordinal.min())
+    counts = np.bincount(ordinal - first)
+    held = np.flatnonzero(counts)
+    at = held + first
+    return dict(zip(((at // 12) * 100 + at % 12 + 1).tolist(), counts[held].tolist(), strict=True))
