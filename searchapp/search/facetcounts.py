@@ -4,6 +4,7 @@ values are listed in."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from searchapp.search.columns import Columns
 from searchapp.search.facets import REGISTRY, UNDATED, UNDATED_LABEL, YEAR, year_label
 from searchapp.search.filters import Filters, apply_filters
 from searchapp.search.results import FacetValue
+from searchapp.search.timeline import month_counts
 
 FACET_LIMIT = 30
 
@@ -39,9 +41,10 @@ def facet_counts(cols: Columns, matched, keep, allowed, filters: Filters, notice
         others[apply_filters(cols, matched, filters.without(facet))] = True
         return others
 
-    dates = cols.date_array[pool(YEAR)]
-    years, counts = np.unique(dates[dates != 0] // 10000, return_counts=True)
-    year = Counter({str(int(y)): int(c) for y, c in zip(years, counts, strict=True)})
+    dates = cols.date_array[pool(YEAR) if filters.values(YEAR) else allowed]
+    year: Counter[str] = Counter()
+    for month, count in month_counts(dates).items():
+        year[str(month // 100)] += count
     chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.values(YEAR))
     year_values = facet_values(year, chosen_years, year_label, by_value=True)
     undated = int(np.count_nonzero(dates == 0))
@@ -70,11 +73,18 @@ def facet_values(counts: Counter, selected: tuple, label, by_value: bool = False
     if by_value:
         items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
     else:
-        items = sorted(_contenders(counts), key=lambda kv: (-kv[1], label(kv[0]), str(kv[0])))
-    values = [FacetValue(str(v), label(v), c, v in selected) for v, c in items[:FACET_LIMIT]]
+        items = sorted(_contenders(counts), key=lambda kv: (-kv[1], _label(label, kv[0]), str(kv[0])))
+    values = [FacetValue(str(v), _label(label, v), c, v in selected) for v, c in items[:FACET_LIMIT]]
     shown = {v.value for v in values}
-    values += [FacetValue(str(s), label(s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
+    values += [FacetValue(str(s), _label(label, s), counts.get(s, 0), True) for s in selected if str(s) not in shown]
     return values
+
+
+@lru_cache(maxsize=8192)
+def _label(label, value) -> str:
+    """``label(value)``, kept: a search orders and shows a few hundred facet
+    values, nearly always the same ones, and the labels come from fixed tables."""
+    return label(value)
 
 
 def _contenders(counts: Counter) -> list:
