@@ -6,6 +6,8 @@ Whoosh's matchers add them, so that scores are Whoosh's to the last bit.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 EMPTY_DOCS = np.zeros(0, dtype=np.int64)
@@ -30,23 +32,28 @@ def tree_sum(parts: list):
     return tree_sum(parts[:half]) + tree_sum(parts[half:])
 
 
-# Values are looked up in a sorted array by binary search when they are few
-# (at most this many, or one in LOOKUP_SHARE of it); more, and numpy's merge of
-# the two is faster (measured over the benchmark mix's calls at 10,000 articles
-# and on random docnums of 100,000).
-LOOKUP_MOST = 2048
-LOOKUP_SHARE = 16
-
-
 def member(values, of):
     """Boolean mask: which of the sorted unique ``values`` are in the sorted unique ``of``."""
-    if not len(of):
+    if not len(of) or not len(values):
         return np.zeros(len(values), dtype=bool)
-    if len(values) <= LOOKUP_MOST or len(values) * LOOKUP_SHARE <= len(of):
-        pos = np.searchsorted(of, values)
-        pos[pos >= len(of)] = 0
-        return of[pos] == values
-    return np.isin(values, of, assume_unique=True)
+    if _by_table(len(values), len(of)):
+        table = np.zeros(max(int(values[-1]), int(of[-1])) + 1, dtype=bool)
+        table[of] = True
+        return table[values]
+    pos = np.searchsorted(of, values)
+    pos[pos >= len(of)] = 0
+    return of[pos] == values
+
+
+def _by_table(looked_up: int, among: int) -> bool:
+    """Whether ``looked_up`` values are found among ``among`` sorted docnums
+    faster by marking those in a table indexed by docnum than by binary
+    search. Marking one costs about 0.7 of one step of the search, looking
+    one up in the table about half (measured on random docnums of 100,000
+    from 10 to 90,000 on each side; a table of every docnum is cheap to
+    allocate). numpy's sort-based ``isin`` is slower than the table at every size.
+    """
+    return 1.4 * among + looked_up < 2 * looked_up * math.log2(among + 1)
 
 
 def intersect(a, b):
