@@ -25,6 +25,7 @@ from searchapp.engine.scored import (
     EMPTY_SCORES,
     Scored,
     covers,
+    index_in,
     intersect,
     intersection,
     restrict,
@@ -256,14 +257,14 @@ class Evaluation:
         docs = plist[0].docs
         for p in plist[1:]:
             docs = intersect(docs, p.docs)
-        parts = [p.scores[np.searchsorted(p.docs, docs)] for p in plist]
+        parts = [p.scores[index_in(p.docs, docs)] for p in plist]
         return docs, parts, plist
 
     def _verify(self, plist: list[Postings], docs, slop: int):
         """Boolean mask: which of ``docs`` have the words within ``slop``, in order."""
         if len(plist) == 1:
             return np.ones(len(docs), dtype=bool)
-        where = [np.searchsorted(p.docs, docs) for p in plist]
+        where = [index_in(p.docs, docs) for p in plist]
         if slop == 1:
             return consecutive(plist, where, len(docs))
         if len(plist) == 2:
@@ -300,7 +301,7 @@ class Evaluation:
                 bonus = tree_sum(parts) if len(docs) else EMPTY_SCORES
                 if q.boost != 1.0:
                     bonus = bonus * q.boost
-                where = np.searchsorted(allowed, docs)
+                where = index_in(allowed, docs)
                 full = np.zeros(len(allowed), dtype=np.float64)
                 full[where] = bonus
                 upper += full

@@ -56,6 +56,15 @@ def _by_table(looked_up: int, among: int) -> bool:
     return 1.4 * among + looked_up < 2 * looked_up * math.log2(among + 1)
 
 
+def index_in(of, values):
+    """Where each of ``values`` (every one of them in the sorted unique ``of``) stands in ``of``."""
+    if len(values) and _by_table(len(values), 2 * len(of)):  # writing a position costs about two marks
+        table = np.empty(int(of[-1]) + 1, dtype=np.int32)  # only the positions written are read
+        table[of] = np.arange(len(of), dtype=np.int32)
+        return table[values]
+    return np.searchsorted(of, values)
+
+
 def intersect(a, b):
     """The values of both sorted unique arrays, sorted: what ``np.intersect1d``
     gives, without sorting the two together."""
@@ -83,7 +92,7 @@ def intersection(subs: list[Scored]) -> Scored:
     scores = np.zeros(len(docs), dtype=np.float64)
     for s in subs:
         if len(docs):
-            scores += s.scores[np.searchsorted(s.docs, docs)]
+            scores += s.scores[index_in(s.docs, docs)]
     return Scored(docs, scores)
 
 
@@ -104,7 +113,7 @@ def union(subs: list[Scored]) -> Scored:
     docs = np.unique(np.concatenate([s.docs for s in subs]))
     scores = np.zeros(len(docs), dtype=np.float64)
     for s in subs:
-        scores[np.searchsorted(docs, s.docs)] += s.scores
+        scores[index_in(docs, s.docs)] += s.scores
     return Scored(docs, scores)
 
 
@@ -112,6 +121,13 @@ def scores_at(result: Scored, docs):
     """Scores of ``result`` at ``docs`` (0 where it does not match), and the match mask."""
     if not len(result.docs):
         return np.zeros(len(docs), dtype=np.float64), np.zeros(len(docs), dtype=bool)
+    if len(docs) and _by_table(len(docs), 2 * len(result.docs)):
+        # ``docs`` need not be sorted, nor held: a table of every docnum up to the largest.
+        table = np.full(max(int(result.docs[-1]), int(docs.max())) + 1, -1, dtype=np.int32)
+        table[result.docs] = np.arange(len(result.docs), dtype=np.int32)
+        pos = table[docs]
+        hit = pos >= 0
+        return np.where(hit, result.scores[pos], 0.0), hit
     pos = np.searchsorted(result.docs, docs)
     pos[pos >= len(result.docs)] = 0
     hit = result.docs[pos] == docs
