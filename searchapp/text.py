@@ -69,10 +69,10 @@ def fold_lower(text: str) -> str:
     >>> fold_lower("Biển ĐÔNG")
     'bien dong'
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(text)
     if len(codes) and codes.max() > 0xFFFF:  # beyond the table: an emoji, another script
         return fold(text).lower()
-    return _fold_lower_table()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+    return _decode(_fold_lower_table()[codes])
 
 
 def spaced_and_folded(text: str) -> tuple[str, str]:
@@ -84,7 +84,7 @@ def spaced_and_folded(text: str) -> tuple[str, str]:
     >>> spaced_and_folded("  Biển  ĐÔNG ")
     ('Biển ĐÔNG', 'bien dong')
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(text)
     if not len(codes) or codes.max() > 0xFFFF:  # beyond the tables: the string operations
         spaced = " ".join(text.split())
         return spaced, fold_lower(spaced)
@@ -100,7 +100,13 @@ def spaced_and_folded(text: str) -> tuple[str, str]:
     return _decode(spaced), _decode(_fold_lower_table()[spaced])
 
 
+def _code_points(text: str) -> np.ndarray:
+    """The text's code points as an array (lone surrogates kept)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _decode(codes: np.ndarray) -> str:
+    """The text of :func:`_code_points`."""
     return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
@@ -116,8 +122,8 @@ def _fold_lower_table() -> np.ndarray:
     (the one letter whose lower case is two characters, İ, folds to I first)."""
     folded = np.arange(0x10000, dtype=np.uint32)
     folded[list(_FOLD_TABLE)] = [ord(c) for c in _FOLD_TABLE.values()]
-    lowered = folded.tobytes().decode("utf-32-le", "surrogatepass").lower()
-    table = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lowered = _decode(folded).lower()
+    table = _code_points(lowered)
     assert len(table) == 0x10000, "a folded letter's lower case is longer than one character"
     return table
 
