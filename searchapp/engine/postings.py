@@ -309,12 +309,12 @@ class Evaluation:
                 checks.append((q, where, bonus, plist, {}))
             while True:
                 current = np.where(pending, upper, exact)
-                best = top_k(allowed, current, k)
-                if not pending[best].any():
-                    break
                 # Each round costs a few array operations whatever its size:
-                # checking a wider slice than the top needs fewer rounds.
+                # checking a wider slice than the top needs fewer rounds. The
+                # first k of the wider slice are the top (one total order).
                 wide = top_k(allowed, current, k * VERIFY_WIDTH)
+                if not pending[wide[:k]].any():
+                    break
                 todo = wide[pending[wide]]
                 for q, where, bonus, plist, verified in checks:
                     pos = np.searchsorted(where, todo)
