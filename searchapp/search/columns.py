@@ -95,7 +95,36 @@ class _SegmentPart:
         self.story_keys = np.asarray([hash(s) if s is not None else 0 for s in self.stories], dtype=np.int64)
 
 
-class Entries:
+class _EntryTable:
+    """Value codes of entries in document order, and how to count them over a
+    set of documents; shared by one facet's :class:`Entries` and the joint
+    :class:`Tally`."""
+
+    def _index(self, docs, code, width: int, size: int) -> None:
+        """``docs`` (sorted) and ``code`` of every entry, ``width`` codes, ``size`` documents."""
+        self.code = code
+        # Where each document's entries start (and, one on, end), and how many it has.
+        self.starts = np.searchsorted(docs, np.arange(size + 1))
+        self.lengths = np.diff(self.starts)
+        self.everything = np.bincount(code, minlength=width)
+
+    def _tally(self, keep, docs):
+        """How many entries of each code the documents ``docs`` (mask ``keep``) hold.
+
+        Only the documents' own entries are gathered; when they are most of the
+        index, the others' are, and subtracted from ``everything`` (faster at
+        every share than testing each entry against the mask).
+        """
+        if 2 * len(docs) > len(keep):
+            return self.everything - self._tally_of(np.flatnonzero(~keep))
+        return self._tally_of(docs)
+
+    def _tally_of(self, docs):
+        held = self.code[ranges(self.starts[docs], self.lengths[docs])]
+        return np.bincount(held, minlength=len(self.everything))
+
+
+class Entries(_EntryTable):
     """Per-document value tuples flattened in document order: (doc, value code)."""
 
     def __init__(self, column: list) -> None:
@@ -128,12 +157,8 @@ class Entries:
         self.values = list(codes)
         self.codes = codes
         self.docs = docs
-        self.code = code
         self.size = size
-        # Where each document's entries start (and, one on, end).
-        self.starts = np.searchsorted(self.docs, np.arange(self.size + 1))
-        self.lengths = np.diff(self.starts)
-        self.everything = np.bincount(self.code, minlength=len(self.values))
+        self._index(docs, code, len(codes), size)
         self._masks: dict[Any, Any] = {}
 
     def per_document(self) -> list[tuple]:
@@ -153,15 +178,12 @@ class Entries:
             self._masks[value] = found
         return found
 
-    def counts(self, keep, docs=None) -> Counter:
-        """How many documents of mask ``keep`` hold each value (``docs``: the
-        documents of ``keep``, when known)."""
-        docs = np.flatnonzero(keep) if docs is None else docs
-        tally = _tally(self, keep, docs)
-        return _named(tally, self.values)
+    def counts(self, keep) -> Counter:
+        """How many documents of mask ``keep`` hold each value."""
+        return _named(self._tally(keep, np.flatnonzero(keep)), self.values)
 
 
-class Tally:
+class Tally(_EntryTable):
     """The entries of several facets in one array, in document order: the
     facets of one result set are then counted in one pass over its documents'
     entries instead of one pass for each facet."""
@@ -177,35 +199,15 @@ class Tally:
             + [entries[name].code + bound for name, bound in zip(self.names, self.bounds, strict=False)]
         )
         order = np.argsort(docs, kind="stable")
-        self.code = codes[order]
-        self.starts = np.searchsorted(docs[order], np.arange(size + 1))
-        self.lengths = np.diff(self.starts)
-        self.everything = np.bincount(self.code, minlength=self.bounds[-1])
+        self._index(docs[order], codes[order], self.bounds[-1], size)
 
     def counts(self, keep, docs) -> dict[str, Counter]:
         """Each facet's :meth:`Entries.counts` over mask ``keep``, whose documents are ``docs``."""
-        tally = _tally(self, keep, docs)
+        tally = self._tally(keep, docs)
         return {
             name: _named(tally[self.bounds[i] : self.bounds[i + 1]], values)
             for i, (name, values) in enumerate(zip(self.names, self.values, strict=True))
         }
-
-
-def _tally(table: Entries | Tally, keep, docs):
-    """How many entries of each code the documents ``docs`` (mask ``keep``)
-    hold, from ``table``'s ``code``, ``starts``, ``lengths`` and ``everything``
-    (the count over every document).
-
-    Only the documents' own entries are gathered; when they are most of the
-    index, the others' are, and subtracted from ``everything`` (faster at
-    every share than testing each entry against the mask).
-    """
-    if 2 * len(docs) > len(keep):
-        others = np.flatnonzero(~keep)
-        return table.everything - np.bincount(
-            table.code[ranges(table.starts[others], table.lengths[others])], minlength=len(table.everything)
-        )
-    return np.bincount(table.code[ranges(table.starts[docs], table.lengths[docs])], minlength=len(table.everything))
 
 
 def _named(tally, values: list) -> Counter:
