@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import http.client
 import json
 import math
 import os
@@ -37,6 +38,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,34 +372,79 @@ class Server:
         self._log.close()
 
 
-def fetch(base: str, q) -> bool:
-    """One API request; True when it answered ``ok`` with hits and facets."""
-    with urllib.request.urlopen(f"{base}/api/search?{q.url_query()}", timeout=60) as response:
-        data = json.loads(response.read())
-    return response.status == 200 and data.get("ok") is True and "facets" in data
+class Client:
+    """One HTTP client as a browser is one: a kept-alive connection, opened again
+    when the server has closed it (idle timeout, restart)."""
+
+    def __init__(self, base: str) -> None:
+        address = urllib.parse.urlsplit(base)
+        self._host, self._port = address.hostname or "127.0.0.1", address.port or 80
+        self._connection: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        """``(status, body)`` of one GET, the body read to its end."""
+        for attempt in range(2):
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=60)
+            try:
+                self._connection.request("GET", path)
+                response = self._connection.getresponse()
+                body = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt:
+                    raise
+                continue
+            if response.will_close:
+                self.close()
+            return response.status, body
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def answered(status: int, body: bytes) -> bool:
+    """True when a search answered ``ok`` with hits and facets."""
+    if status != 200:
+        return False
+    data = json.loads(body)
+    return data.get("ok") is True and "facets" in data
+
+
+def timed_search(client: Client, q) -> tuple[float, bool]:
+    """Milliseconds from the request to the last byte of the answer, and whether
+    it was a good one; the client's own JSON parsing is not timed."""
+    started = time.perf_counter()
+    try:
+        status, body = client.get(f"/api/search?{q.url_query()}")
+    except (OSError, http.client.HTTPException):
+        return (time.perf_counter() - started) * 1000, False
+    ms = (time.perf_counter() - started) * 1000
+    try:
+        return ms, answered(status, body)
+    except ValueError:
+        return ms, False
 
 
 def run_http(server: Server, mix: list, passes: int) -> tuple[dict, dict[str, list[float]], int]:
     errors = 0
+    client = Client(server.base)
     # Warm-up: the index files are already in the page cache (the API pass read
     # them); this opens the server's searchers and loads its caches.
     for q in mix[:: max(1, len(mix) // HTTP_WARMUP)]:
-        try:
-            errors += not fetch(server.base, q)
-        except (urllib.error.URLError, OSError, ValueError):
-            errors += 1
+        errors += not timed_search(client, q)[1]
     per_kind: dict[str, list[float]] = {}
     all_ms: list[float] = []
     for _ in range(passes):
         for q in mix:
-            started = time.perf_counter()
-            try:
-                errors += not fetch(server.base, q)
-            except (urllib.error.URLError, OSError, ValueError):
-                errors += 1
-            ms = (time.perf_counter() - started) * 1000
+            ms, good = timed_search(client, q)
+            errors += not good
             per_kind.setdefault(q.kind, []).append(ms)
             all_ms.append(ms)
+    client.close()
     return latency_summary(all_ms), per_kind, errors
 
 
@@ -410,18 +457,15 @@ def run_load(server: Server, mix: list, seconds: float, clients: int = CLIENTS) 
         i = start
         mine: list[float] = []
         ok = bad = 0
+        web = Client(server.base)
         while time.perf_counter() < deadline:
             q = mix[i % len(mix)]
             i += 1
-            began = time.perf_counter()
-            try:
-                if fetch(server.base, q):
-                    ok += 1
-                else:
-                    bad += 1
-            except (urllib.error.URLError, OSError, ValueError):
-                bad += 1
-            mine.append((time.perf_counter() - began) * 1000)
+            ms, good = timed_search(web, q)
+            ok += good
+            bad += not good
+            mine.append(ms)
+        web.close()
         with lock:
             done[0] += ok
             errors[0] += bad
