@@ -207,6 +207,7 @@ def latency_summary(ms: list[float]) -> dict:
         "p50": percentile(ms, 0.50),
         "p95": percentile(ms, 0.95),
         "p99": percentile(ms, 0.99),
+        "max": max(ms) if ms else float("nan"),
         "mean": statistics.fmean(ms) if ms else float("nan"),
     }
 
@@ -698,13 +699,13 @@ def render(res: Results, info: dict) -> str:
         f"Query latency, ms, over {f.get('queries', 0)} distinct queries (top-10, snippets, facet counts); "
         f"median matches per query: {_fmt(f.get('median_total'), 0)} of {res.size:,}",
         "",
-        "| path | p50 | p95 | p99 | mean | n |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| path | p50 | p95 | p99 | max | mean | n |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in rows:
         if row:
             lines.append(
-                f"| {name} | {_fmt(row['p50'])} | {_fmt(row['p95'])} | {_fmt(row['p99'])} | "
+                f"| {name} | {_fmt(row['p50'])} | {_fmt(row['p95'])} | {_fmt(row['p99'])} | {_fmt(row.get('max'))} | "
                 f"{_fmt(row['mean'])} | {row['n']} |"
             )
     lines += _cold_lines(f.get("cold")) + _load_lines(f.get("loads") or [])
