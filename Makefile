@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/pip check
+	@# Compiled once here, as pip compiles an installed package: where bytecode
+	@# is never written (PYTHONDONTWRITEBYTECODE), every command would compile
+	@# the package anew, a tenth of a second of `searchapp search`.
+	$(BIN)/python -m compileall -q searchapp
 	touch $(STAMP)
 
 # After changing a pin in pyproject.toml: resolve again for Python 3.11 on
