@@ -4,7 +4,17 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchapp.engine.scored import Scored, covers, index_in, intersect, intersection, member, scores_at, union
+from searchapp.engine.scored import (
+    Scored,
+    covers,
+    index_in,
+    intersect,
+    intersection,
+    member,
+    scores_at,
+    sorted_unique,
+    union,
+)
 
 docnums = st.lists(st.integers(min_value=0, max_value=5000), max_size=400, unique=True).map(
     lambda values: np.asarray(sorted(values), dtype=np.int64)
@@ -70,3 +80,12 @@ def test_intersection_and_union_add_each_sides_scores(a, b):
     assert either.docs.tolist() == np.union1d(a, b).tolist()
     in_a, in_b = set(a.tolist()), set(b.tolist())
     assert either.scores.tolist() == [d * ((d in in_a) + 2.0 * (d in in_b)) for d in either.docs.tolist()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(min_value=-3, max_value=300), max_size=200))
+def test_sorted_unique_is_unique(values):
+    array = np.asarray(values, dtype=np.int64)
+    found = sorted_unique(array)
+    assert found.dtype == np.unique(array).dtype
+    assert found.tolist() == np.unique(array).tolist()

@@ -75,7 +75,7 @@ def consecutive(plist: list[Postings], where: list, count: int):
             break
     out = np.zeros(count, dtype=bool)
     if keys is not None and len(keys):
-        out[np.unique(keys >> 32)] = True
+        out[keys >> 32] = True
     return out
 
 

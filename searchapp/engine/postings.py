@@ -30,6 +30,7 @@ from searchapp.engine.scored import (
     intersection,
     restrict,
     scores_at,
+    sorted_unique,
     top_k,
     tree_sum,
     union,
@@ -205,7 +206,7 @@ class Evaluation:
             return docs
         if isinstance(query, wq.Or):
             kept = [self._still_holding(q, docs) for q in query.subqueries]
-            return np.unique(np.concatenate(kept)) if kept else docs
+            return sorted_unique(np.concatenate(kept)) if kept else docs
         return docs
 
     def _holding(self, field: str, text: str, docs):
@@ -341,7 +342,7 @@ class Evaluation:
         out: list[set[tuple[str, str]]] = [set() for _ in docs]
         array = np.asarray(docs, dtype=np.int64)
         # One array for every node: restricted evaluations are kept by its identity.
-        within = np.unique(array)
+        within = sorted_unique(array)
         proximity = self.proximity
 
         def walk(q) -> None:
