@@ -73,3 +73,25 @@ def test_the_joint_tally_counts_each_facet_as_alone(data):
     tallied = Tally(entries, size).counts(keep, np.flatnonzero(keep))
     assert tallied == {name: e.counts(keep) for name, e in entries.items()}
     assert all(count > 0 for counts in tallied.values() for count in counts.values())
+
+
+def test_common_values_from_bitmaps_and_rare_ones_from_entries_count_alike():
+    # Values from very common to very rare, and documents that repeat a value
+    # (counted twice, as their entries are): the bitmaps of the common values
+    # and the entries of the rest must give what counting document by document does.
+    rng = np.random.default_rng(11)
+    names = [f"v{i}" for i in range(60)]
+    weights = 1.0 / np.arange(1, 61) ** 1.3
+    column = []
+    for number in range(3000):
+        vals = tuple(rng.choice(names, size=rng.integers(0, 6), replace=False, p=weights / weights.sum()))
+        column.append(vals + vals[:1] if number % 97 == 0 else vals)
+    other = [tuple(rng.choice(names[:8], size=rng.integers(0, 3), replace=False)) for _ in range(3000)]
+    entries = {"partner": Entries(column), "mentioned": Entries(other)}
+    tally = Tally(entries, 3000)
+    for share in (0.0, 0.002, 0.02, 0.05, 0.3, 0.6, 0.97, 1.0):
+        keep = rng.random(3000) < share
+        expected = Counter(v for vals, kept in zip(column, keep, strict=True) if kept for v in vals)
+        assert entries["partner"].counts(keep) == expected
+        assert tally.counts(keep, np.flatnonzero(keep))["partner"] == expected
+        assert tally.counts(keep, np.flatnonzero(keep))["mentioned"] == entries["mentioned"].counts(keep)

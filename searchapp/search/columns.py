@@ -95,6 +95,16 @@ class _SegmentPart:
         self.story_keys = np.asarray([hash(s) if s is not None else 0 for s in self.stories], dtype=np.int64)
 
 
+# A value held by at least one document in this many is counted from a bitmap
+# of its documents (a bit each) instead of entry by entry: at 100,000 articles
+# about 70 values, nine entries in ten.
+DENSE_SHARE = 32
+# The bitmaps are used once the documents counted (a result set, or for most of
+# the index the others) are at least one in this many: below it, gathering
+# their entries costs less than reading every bitmap.
+BITMAP_SHARE = 25
+
+
 class _EntryTable:
     """Value codes of entries in document order, and how to count them over a
     set of documents; shared by one facet's :class:`Entries` and the joint
@@ -108,20 +118,72 @@ class _EntryTable:
         self.lengths = np.diff(self.starts)
         self.everything = np.bincount(code, minlength=width)
 
+    @cached_property
+    def _split(self) -> _DenseSplit:
+        # Built on first use: the per-segment tables that are only joined never need it.
+        return _DenseSplit(self.code, self.starts, self.lengths, self.everything)
+
     def _tally(self, keep, docs):
-        """How many entries of each code the documents ``docs`` (mask ``keep``) hold.
+        """How many entries of each code the documents ``docs`` (mask ``keep``) hold."""
+        counted = min(len(docs), len(keep) - len(docs))
+        split = self._split if counted * BITMAP_SHARE >= len(keep) else None
+        if split is None or not len(split.dense):
+            return _gathered(keep, docs, self.code, self.starts, self.lengths, self.everything)
+        tally = _gathered(keep, docs, split.code, split.starts, split.lengths, split.everything)
+        tally[split.dense] = split.dense_counts(keep)
+        return tally
 
-        Only the documents' own entries are gathered; when they are most of the
-        index, the others' are, and subtracted from ``everything`` (faster at
-        every share than testing each entry against the mask).
-        """
-        if 2 * len(docs) > len(keep):
-            return self.everything - self._tally_of(np.flatnonzero(~keep))
-        return self._tally_of(docs)
 
-    def _tally_of(self, docs):
-        held = self.code[ranges(self.starts[docs], self.lengths[docs])]
-        return np.bincount(held, minlength=len(self.everything))
+class _DenseSplit:
+    """The values many documents hold, as bitmaps, and the entries of the others."""
+
+    def __init__(self, code, starts, lengths, everything) -> None:
+        size = len(starts) - 1
+        docs = np.repeat(np.arange(size, dtype=np.int64), lengths)
+        dense = np.flatnonzero(everything * DENSE_SHARE >= max(size, 1))
+        bits = _bitmaps(dense, code, docs, len(everything), size)
+        # A value some document holds twice counts twice: it stays with the entries.
+        once = np.bitwise_count(bits).sum(axis=1) == everything[dense]
+        self.dense, self.bits = dense[once], bits[once]
+        sparse = np.ones(len(everything), dtype=bool)
+        sparse[self.dense] = False
+        kept = sparse[code]
+        self.code = code[kept]
+        self.starts = np.searchsorted(docs[kept], np.arange(size + 1))
+        self.lengths = np.diff(self.starts)
+        self.everything = np.where(sparse, everything, 0)
+
+    def dense_counts(self, keep):
+        """How many documents of mask ``keep`` hold each dense value."""
+        packed = np.zeros(self.bits.shape[1] * 8, dtype=np.uint8)
+        mask = np.packbits(keep, bitorder="little")
+        packed[: len(mask)] = mask
+        return np.bitwise_count(self.bits & packed.view(np.uint64)).sum(axis=1)
+
+
+def _bitmaps(dense, code, docs, width: int, size: int):
+    """One row of bits per value of ``dense``: bit ``d`` set when document ``d`` holds it."""
+    row = np.full(width, -1, dtype=np.int64)
+    row[dense] = np.arange(len(dense))
+    held = row[code] >= 0
+    words = -(-size // 64)
+    table = np.zeros((len(dense), words * 64), dtype=bool)
+    table[row[code[held]], docs[held]] = True
+    return np.packbits(table, axis=1, bitorder="little").view(np.uint64)
+
+
+def _gathered(keep, docs, code, starts, lengths, everything):
+    """How many entries of each code the documents ``docs`` (mask ``keep``) hold,
+    from the entries themselves.
+
+    Only the documents' own entries are gathered; when they are most of the
+    index, the others' are, and subtracted from ``everything`` (faster at
+    every share than testing each entry against the mask).
+    """
+    if 2 * len(docs) > len(keep):
+        others = np.flatnonzero(~keep)
+        return everything - np.bincount(code[ranges(starts[others], lengths[others])], minlength=len(everything))
+    return np.bincount(code[ranges(starts[docs], lengths[docs])], minlength=len(everything))
 
 
 class Entries(_EntryTable):
