@@ -36,6 +36,12 @@ class Columns:
         self._part_starts = [offset for offset, _ in parts]
         self._set_stories(parts)
 
+    def warm(self) -> None:
+        """Build the facet bitmaps now rather than in the first large search
+        (a tenth of a second at 100,000 articles)."""
+        for table in (self.tally, *self.entries.values()):
+            table.warm()
+
     def _set_stories(self, parts) -> None:
         """Each document's story as a code (-1: none), and the documents of each
         code, with numpy: a story's reprints may sit in any segment."""
@@ -117,6 +123,9 @@ class _EntryTable:
         self.starts = np.searchsorted(docs, np.arange(size + 1))
         self.lengths = np.diff(self.starts)
         self.everything = np.bincount(code, minlength=width)
+
+    def warm(self) -> None:
+        self._split  # noqa: B018 - built and kept
 
     @cached_property
     def _split(self) -> _DenseSplit:

@@ -148,7 +148,9 @@ class Generation:
         return self._restorer
 
     def warm(self, weighting) -> None:
-        """Build what the first search would: the engine and the accent restorer."""
+        """Build what the first search would: the engine, the accent restorer
+        and the bitmaps that count facets over large result sets."""
         searcher = self.searcher(weighting)
         self.engine_for(searcher, weighting)
         self.restorer(searcher)
+        self.columns.warm()

@@ -63,6 +63,8 @@ class LiveGeneration:
             if gen is None or self._stale(gen):
                 self._replace(None)
                 gen = self._open_generation()
+                if self.serving:  # a server's first generation: warmed as the later ones are
+                    gen.warm(self.weighting)
                 self._replace(gen)
                 self._checked = time.monotonic()
             return gen
