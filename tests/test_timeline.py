@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchapp.search.timeline import TIMELINE_MAX_MONTHS, month_counts, timeline_of
+from searchapp.search.timeline import TIMELINE_MAX_MONTHS, date_counts, month_counts, timeline_of
 
 dates = st.lists(
     st.one_of(
@@ -23,13 +23,16 @@ dates = st.lists(
 def test_month_counts_are_those_of_each_date(dates):
     array = np.array(dates, dtype=np.int64)
     assert month_counts(array) == Counter(d // 100 for d in dates if d)
+    counted = date_counts(array)
+    assert counted.months == month_counts(array)
+    assert counted.undated == dates.count(0)
 
 
 @settings(max_examples=200, deadline=None)
 @given(dates=dates)
 def test_the_timeline_adds_up_to_the_dated_results(dates):
     array = np.array(dates, dtype=np.int64)
-    line = timeline_of(array, np.arange(len(dates)))
+    line = timeline_of(month_counts(array))
     assert sum(point["count"] for point in line) == sum(1 for d in dates if d)
     if line and len(line) <= TIMELINE_MAX_MONTHS and "-" in line[0]["period"]:
         assert all(

@@ -12,12 +12,14 @@ from searchapp.search.columns import Columns
 from searchapp.search.facets import REGISTRY, UNDATED, UNDATED_LABEL, YEAR, year_label
 from searchapp.search.filters import Filters, apply_filters
 from searchapp.search.results import FacetValue
-from searchapp.search.timeline import month_counts
+from searchapp.search.timeline import DateCounts, date_counts
 
 FACET_LIMIT = 30
 
 
-def facet_counts(cols: Columns, matched, keep, allowed, filters: Filters, notices) -> dict[str, list[FacetValue]]:
+def facet_counts(
+    cols: Columns, matched, keep, allowed, filters: Filters, notices, dated: DateCounts
+) -> dict[str, list[FacetValue]]:
     """Counts of every facet over the whole result set.
 
     A facet with values chosen is counted without its own filter (the other
@@ -27,6 +29,7 @@ def facet_counts(cols: Columns, matched, keep, allowed, filters: Filters, notice
     :param matched: the documents the query matches (sorted docnums), before any filter.
     :param keep: boolean mask of the results (``matched`` with every filter applied).
     :param allowed: the results (sorted docnums), the documents of ``keep``.
+    :param dated: the :func:`~searchapp.search.timeline.date_counts` of the results.
     """
     unknown = {(n["facet"], n["value"]) for n in notices if n["code"] == "unknown_value"}
 
@@ -41,13 +44,13 @@ def facet_counts(cols: Columns, matched, keep, allowed, filters: Filters, notice
         others[apply_filters(cols, matched, filters.without(facet))] = True
         return others
 
-    dates = cols.date_array[pool(YEAR) if filters.values(YEAR) else allowed]
+    by_month = date_counts(cols.date_array[pool(YEAR)]) if filters.values(YEAR) else dated
     year: Counter[str] = Counter()
-    for month, count in month_counts(dates).items():
+    for month, count in by_month.months.items():
         year[str(month // 100)] += count
     chosen_years = tuple(UNDATED if y == 0 else str(y) for y in filters.values(YEAR))
     year_values = facet_values(year, chosen_years, year_label, by_value=True)
-    undated = int(np.count_nonzero(dates == 0))
+    undated = by_month.undated
     if undated or UNDATED in chosen_years:
         # Last, whatever the order of the years: it is not a year.
         year_values = [v for v in year_values if v.value != UNDATED]

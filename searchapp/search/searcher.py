@@ -37,7 +37,7 @@ from searchapp.search.params import MAX_PAGE, SORT_MESSAGE, SORTS, iso_date, pos
 from searchapp.search.plan import Plan, plan_query
 from searchapp.search.ranking import MatchTerms
 from searchapp.search.results import HeldHits, Hit, HitStream, SearchResult
-from searchapp.search.timeline import timeline_of
+from searchapp.search.timeline import date_counts, timeline_of
 
 # Same-story articles listed under one hit, at most.
 MAX_SIMILAR = 20
@@ -146,8 +146,9 @@ class Searcher:
                     partial = near_misses(gen.columns, searcher, plan, applied, per_page - total, snippets, width)
                 else:
                     skipped.append("partial")
-            facets = facet_counts(gen.columns, matched, keep, allowed, applied, notices)
-            timeline = timeline_of(gen.columns.date_array, allowed)
+            dated = date_counts(gen.columns.date_array[allowed])
+            facets = facet_counts(gen.columns, matched, keep, allowed, applied, notices, dated)
+            timeline = timeline_of(dated.months)
             interp = plan.interpretation
             suggestion = None
             if interp.parsed.items:
@@ -173,7 +174,7 @@ class Searcher:
                 unmatched_reading=interp.fallback_from,
                 partial=partial,
                 entries=entry_count(gen.columns, allowed) if group else total,
-                undated=int(np.count_nonzero(gen.columns.date_array[allowed] == 0)),
+                undated=dated.undated,
                 notices=notices,
                 skipped=skipped,
             )

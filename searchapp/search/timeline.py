@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,23 @@ import numpy as np
 TIMELINE_MAX_MONTHS = 36
 
 
-def timeline_of(dates, docs) -> list[dict[str, Any]]:
-    """Counts per month ("2021-07") or, over long spans, per year ("2021"), gaps filled."""
-    months = month_counts(dates[docs])
+@dataclass(frozen=True)
+class DateCounts:
+    """How many of a set of articles fall in each month (YYYYMM), and how many have no date."""
+
+    months: dict[int, int]
+    undated: int
+
+
+def date_counts(dates) -> DateCounts:
+    """:class:`DateCounts` of ``dates`` (YYYYMMDD, 0 for none): gathered once
+    per search for the timeline, the year facet and the undated count."""
+    return DateCounts(month_counts(dates), int(np.count_nonzero(dates == 0)))
+
+
+def timeline_of(months: dict[int, int]) -> list[dict[str, Any]]:
+    """Counts per month ("2021-07") or, over long spans, per year ("2021"),
+    gaps filled, from the :func:`month_counts` of a result set."""
     if not months:
         return []
     first, last = min(months), max(months)
