@@ -34,6 +34,7 @@ from searchapp.search.searcher import (
 )
 from searchapp.text import nfc
 from searchapp.web import exports  # noqa: F401  (registers its routes on the blueprint)
+from searchapp.web.jsonout import FastJSONProvider
 from searchapp.web.present import format_date, format_number, format_seconds
 from searchapp.web.state import SearchState, query_text
 from searchapp.web.views import bp
@@ -90,6 +91,7 @@ def create_app(config: Config | None = None, serving: bool = False) -> Flask:
     """
     config = config if config is not None else load_config()
     app = Flask(__name__)
+    app.json = FastJSONProvider(app)
     app.request_class = NormalizedRequest
     app.config.update(
         SEARCHAPP_CONFIG=config,
@@ -98,8 +100,6 @@ def create_app(config: Config | None = None, serving: bool = False) -> Flask:
     )
     # Article ids are opaque strings: "a//b" must reach the route as it is.
     app.url_map.merge_slashes = False
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     # Opened once; the searcher notices a reindex on its own.
     app.extensions["searchapp"] = Searcher(config, serving=serving)
     app.register_blueprint(bp)
