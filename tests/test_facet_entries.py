@@ -95,3 +95,19 @@ def test_common_values_from_bitmaps_and_rare_ones_from_entries_count_alike():
         assert entries["partner"].counts(keep) == expected
         assert tally.counts(keep, np.flatnonzero(keep))["partner"] == expected
         assert tally.counts(keep, np.flatnonzero(keep))["mentioned"] == entries["mentioned"].counts(keep)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_joint_table_is_every_entry_in_document_order_facet_after_facet(data):
+    size = data.draw(st.integers(0, 40))
+    column = st.lists(st.lists(st.sampled_from(PARTNERS), unique=True, max_size=4), min_size=size, max_size=size)
+    entries = {name: Entries(data.draw(column)) for name in ("partner", "mentioned", "topic")}
+    tally = Tally(entries, size)
+    # The reference: every facet's entries one after the other, sorted by document, ties kept in order.
+    docs = np.concatenate([np.zeros(0, dtype=np.int64)] + [e.docs for e in entries.values()])
+    shifted = [e.code + bound for e, bound in zip(entries.values(), tally.bounds, strict=False)]
+    codes = np.concatenate([np.zeros(0, dtype=np.int64), *shifted])
+    order = np.argsort(docs, kind="stable")
+    assert tally.code.tolist() == codes[order].tolist()
+    assert tally.starts.tolist() == np.searchsorted(docs[order], np.arange(size + 1)).tolist()

@@ -116,11 +116,12 @@ class _EntryTable:
     set of documents; shared by one facet's :class:`Entries` and the joint
     :class:`Tally`."""
 
-    def _index(self, docs, code, width: int, size: int) -> None:
-        """``docs`` (sorted) and ``code`` of every entry, ``width`` codes, ``size`` documents."""
+    def _index(self, docs, code, width: int, size: int, starts=None) -> None:
+        """``docs`` (sorted) and ``code`` of every entry, ``width`` codes, ``size``
+        documents; ``starts``, where each document's entries start, when known."""
         self.code = code
         # Where each document's entries start (and, one on, end), and how many it has.
-        self.starts = np.searchsorted(docs, np.arange(size + 1))
+        self.starts = np.searchsorted(docs, np.arange(size + 1)) if starts is None else starts
         self.lengths = np.diff(self.starts)
         self.everything = np.bincount(code, minlength=width)
 
@@ -264,13 +265,23 @@ class Tally(_EntryTable):
         self.values = [entries[name].values for name in self.names]
         bounds = np.cumsum([0] + [len(values) for values in self.values])
         self.bounds = bounds.tolist()
-        docs = np.concatenate([np.zeros(0, dtype=np.int64)] + [entries[name].docs for name in self.names])
-        codes = np.concatenate(
-            [np.zeros(0, dtype=np.int64)]
-            + [entries[name].code + bound for name, bound in zip(self.names, self.bounds, strict=False)]
-        )
-        order = np.argsort(docs, kind="stable")
-        self._index(docs[order], codes[order], self.bounds[-1], size)
+        # Each document's entries, facet after facet, put in place from the
+        # per-document counts: a sort of every entry (a fifth of a second at
+        # 100,000 articles, holding the interpreter while a new generation
+        # opens beside the searches) gave the same order.
+        per_document = np.zeros(size, dtype=np.int64)
+        for name in self.names:
+            per_document += entries[name].lengths[:size]
+        starts = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(per_document, out=starts[1:])
+        code = np.empty(int(starts[-1]), dtype=np.int64)
+        free = starts[:-1].copy()  # where each document's next facet's entries go
+        for name, bound in zip(self.names, self.bounds, strict=False):
+            part = entries[name]
+            within = np.arange(len(part.docs), dtype=np.int64) - part.starts[part.docs]
+            code[free[part.docs] + within] = part.code + bound
+            free += part.lengths[:size]
+        self._index(None, code, self.bounds[-1], size, starts)
 
     def counts(self, keep, docs) -> dict[str, Counter]:
         """Each facet's :meth:`Entries.counts` over mask ``keep``, whose documents are ``docs``."""
