@@ -213,24 +213,28 @@ class Entries(_EntryTable):
         """The entries of consecutive segments' documents as those of one index;
         value codes stay in first-met order."""
         codes: dict[Any, int] = {}
-        docs, values = [], []
-        size = 0
+        docs, values, starts = [], [], []
+        size = entry = 0
         for part in parts:
             recode = np.asarray([codes.setdefault(v, len(codes)) for v in part.values], dtype=np.int64)
             docs.append(part.docs + size)
             values.append(recode[part.code])
+            # Where each document's entries start: the parts' own, shifted.
+            starts.append(part.starts[:-1] + entry)
             size += part.size
+            entry += len(part.code)
         joined = cls.__new__(cls)
         empty = np.zeros(0, dtype=np.int64)
-        joined._set(np.concatenate([empty, *docs]), np.concatenate([empty, *values]), codes, size)
+        at = np.concatenate([empty, *starts, np.asarray([entry], dtype=np.int64)])
+        joined._set(np.concatenate([empty, *docs]), np.concatenate([empty, *values]), codes, size, at)
         return joined
 
-    def _set(self, docs, code, codes: dict[Any, int], size: int) -> None:
+    def _set(self, docs, code, codes: dict[Any, int], size: int, starts=None) -> None:
         self.values = list(codes)
         self.codes = codes
         self.docs = docs
         self.size = size
-        self._index(docs, code, len(codes), size)
+        self._index(docs, code, len(codes), size, starts)
         self._masks: dict[Any, Any] = {}
 
     def per_document(self) -> list[tuple]:
