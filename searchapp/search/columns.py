@@ -37,10 +37,11 @@ class Columns:
         self._set_stories(parts)
 
     def warm(self) -> None:
-        """Build the facet bitmaps now rather than in the first large search
-        (a tenth of a second at 100,000 articles)."""
-        for table in (self.tally, *self.entries.values()):
-            table.warm()
+        """Build the joint table's bitmaps now rather than in the first large
+        search (a tenth of a second at 100,000 articles). A single facet's are
+        left to its first large count with a value chosen: most generations
+        never need them, and a generation is warmed while searches wait."""
+        self.tally.warm()
 
     def _set_stories(self, parts) -> None:
         """Each document's story as a code (-1: none), and the documents of each
