@@ -62,7 +62,7 @@ def test_after_an_incremental_reindex_only_the_new_segment_is_read(tmp_path):
     first = Generation(config.index_path, memo)
     first_restorer = Restorer(first.searcher(None).reader(), memo)
     before = {segment_id for segment_id, _, _ in codec.segments(first.searcher(None).reader())}
-    assert {kind for kind, _ in memo.read} == {"columns", "forms:syl"}
+    assert {kind for kind, _ in memo.read} == {"columns", "forms:syl", "doc frequencies"}
 
     _write(corpus, "c", "Nhật Bản và Trung Quốc", "2024-03-04")
     reindex(config)

@@ -7,7 +7,7 @@ import threading
 from whoosh import searching as whoosh_searching
 
 from searchapp.engine.arrays import Engine
-from searchapp.engine.segmemo import SegmentMemo
+from searchapp.engine.segmemo import Frequencies, SegmentMemo
 from searchapp.engine.whoosh import codec, integrity
 from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
@@ -58,7 +58,7 @@ class Generation:
         self.commit = self._toc.generation
         self.local = threading.local()
         # Document frequencies, shared by the readers of all threads.
-        self._frequencies: dict = {}
+        self._frequencies = Frequencies(self.memo)
         reader = self.open_reader()
         self.columns = Columns(reader, self.memo)
         self.doc_count = reader.doc_count()
@@ -81,10 +81,12 @@ class Generation:
         """
         toc = self._toc
         try:
-            return codec.open_reader(self.ix, toc, self._frequencies)
+            reader = codec.open_reader(self.ix, toc)
         except OSError as exc:
             # A commit since this generation was opened removed a segment file.
             raise Outdated from exc
+        self._frequencies.answer(reader)
+        return reader
 
     def searcher(self, weighting):
         s = getattr(self.local, "searcher", None)

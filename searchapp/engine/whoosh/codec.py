@@ -47,46 +47,12 @@ def latest_toc(ix) -> TOC:
     return retrying(lambda: TOC.read(ix.storage, ix.indexname))
 
 
-def open_reader(ix, toc: TOC, frequencies: dict | None = None):
+def open_reader(ix, toc: TOC):
     """A reader of exactly the segments ``toc`` lists (not whatever is newest).
-
-    ``frequencies``, when given, keeps every document frequency the reader
-    is asked for, and is meant to be shared by all readers of one ``toc``.
 
     :raises OSError: when a commit since removed one of its files.
     """
-    reader = ix._reader(ix.storage, toc.schema, list(toc.segments), toc.generation)
-    if frequencies is not None:
-        _remember_frequencies(reader, frequencies)
-    return reader
-
-
-# Document frequencies kept per generation; past this many the store is
-# emptied and filled again (about 150 bytes an entry).
-FREQUENCIES_KEPT = 50_000
-
-
-def _remember_frequencies(reader, known: dict) -> None:
-    """Answer ``reader.doc_frequency`` from ``known`` once it has been asked.
-
-    Whoosh looks a frequency up in every segment's term index each time it
-    is asked, and a query asks for the same ones again and again (accent
-    restoration, scoring, the plan): a tenth of a query's time. A generation's
-    segments never change, so the answer never does.
-    """
-    ask = reader.doc_frequency
-
-    def doc_frequency(fieldname, text):
-        key = (fieldname, text)
-        found = known.get(key)
-        if found is None:
-            found = ask(fieldname, text)
-            if len(known) >= FREQUENCIES_KEPT:
-                known.clear()
-            known[key] = found
-        return found
-
-    reader.doc_frequency = doc_frequency
+    return ix._reader(ix.storage, toc.schema, list(toc.segments), toc.generation)
 
 
 # -- reading
