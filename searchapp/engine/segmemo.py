@@ -77,7 +77,7 @@ class Frequencies:
 
     def answer(self, reader) -> None:
         """Make ``reader.doc_frequency`` answer from what this generation and its segments know."""
-        parts = self.memo.each(reader, "doc frequencies", lambda leaf: {})
+        parts: list[tuple[int, dict]] = self.memo.each(reader, "doc frequencies", lambda leaf: {})
         leaves = [leaf for _, leaf, _ in codec.segments(reader)]
         # Each segment's own lookup, taken before the reader's is replaced
         # (a reader of one segment is its own leaf).
