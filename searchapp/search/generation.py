@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from whoosh import searching as whoosh_searching
 
@@ -28,7 +29,9 @@ class Generation:
     incremental reindex commits into the live folder.
     """
 
-    def __init__(self, index_path, memo: SegmentMemo | None = None) -> None:
+    def __init__(self, index_path, memo: SegmentMemo | None = None, pause: Callable[[], None] | None = None) -> None:
+        """``pause``, when given, is called between the steps of building the
+        facet columns: an opening in the background lets searches go first."""
         # What earlier generations read from the segments this one shares with them.
         self.memo = memo if memo is not None else SegmentMemo()
         self.folder = store.live_generation(index_path)
@@ -60,12 +63,14 @@ class Generation:
         # Document frequencies, shared by the readers of all threads.
         self._frequencies = Frequencies(self.memo)
         reader = self.open_reader()
-        self.columns = Columns(reader, self.memo)
+        self.columns = Columns(reader, self.memo, pause)
         self.doc_count = reader.doc_count()
         self.engine: Engine | None = None
-        self._first_reader = reader
+        # Readers opened ahead, each taken by the first search of a thread.
+        self._spare = [reader]
         self._restorer: Restorer | None = None
         self._lock = threading.Lock()
+        self._unused = threading.Condition(self._lock)  # notified when the last search ends
         # Every Whoosh searcher opened on this generation (one per thread), the
         # searches using it now, and whether a newer generation replaced it:
         # a replaced generation closes its readers when its last search ends.
@@ -94,7 +99,7 @@ class Generation:
             with self._lock:
                 if self.closed:
                     raise Outdated
-                reader, self._first_reader = self._first_reader, None
+                reader = self._spare.pop() if self._spare else None
             s = whoosh_searching.Searcher(reader or self.open_reader(), fromindex=self.ix, weighting=weighting)
             with self._lock:
                 self._searchers.append(s)
@@ -118,8 +123,20 @@ class Generation:
     def release(self) -> None:
         with self._lock:
             self._users -= 1
-            if self._retired and not self._users:
-                self._close()
+            if not self._users:
+                self._unused.notify_all()
+                if self._retired:
+                    self._close()
+
+    def wait_unused(self, timeout: float) -> None:
+        """Return once no search reads this generation, or after ``timeout`` seconds."""
+        with self._unused:
+            self._unused.wait_for(lambda: not self._users, timeout)
+
+    def reader_count(self) -> int:
+        """How many threads have searched this generation (a reader each)."""
+        with self._lock:
+            return len(self._searchers)
 
     def retire(self) -> None:
         """A newer generation replaced this one: close its readers once no search reads them."""
@@ -131,28 +148,53 @@ class Generation:
     def _close(self) -> None:
         self.closed = True
         searchers, self._searchers = self._searchers, []
-        reader, self._first_reader = self._first_reader, None
+        spare, self._spare = self._spare, []
         for s in searchers:
             s.close()
-        if reader is not None:
+        for reader in spare:
             reader.close()
 
     def engine_for(self, searcher, weighting) -> Engine:
+        return self._engine(searcher.reader(), weighting)
+
+    def _engine(self, reader, weighting) -> Engine:
         with self._lock:
             if self.engine is None:
-                self.engine = Engine(searcher.reader(), weighting, self.memo)
+                self.engine = Engine(reader, weighting, self.memo)
             return self.engine
 
     def restorer(self, searcher) -> Restorer:
+        return self._restorer_of(searcher.reader())
+
+    def _restorer_of(self, reader) -> Restorer:
         with self._lock:
             if self._restorer is None:
-                self._restorer = Restorer(searcher.reader(), self.memo)
+                self._restorer = Restorer(reader, self.memo)
         return self._restorer
 
-    def warm(self, weighting) -> None:
-        """Build what the first search would: the engine, the accent restorer
-        and the bitmaps that count facets over large result sets."""
-        searcher = self.searcher(weighting)
-        self.engine_for(searcher, weighting)
-        self.restorer(searcher)
+    def warm(self, weighting, readers: int = 1, pause: Callable[[], None] = lambda: None) -> None:
+        """Build what the first searches would: the engine, the accent restorer,
+        the bitmaps that count facets over large result sets, and ``readers``
+        readers in all for the threads' first searches. ``pause`` is called
+        between the steps."""
+        with self._lock:
+            reader = self._spare[0] if self._spare else None
+        if reader is None:  # every reader is taken: build from a thread's own
+            reader = self.searcher(weighting).reader()
+        self._engine(reader, weighting)
+        pause()
+        self._restorer_of(reader)
+        pause()
         self.columns.warm()
+        while True:
+            with self._lock:
+                wanted = not self.closed and len(self._spare) + len(self._searchers) < readers
+            if not wanted:
+                break
+            pause()
+            opened = self.open_reader()
+            with self._lock:
+                if self.closed:
+                    opened.close()
+                    break
+                self._spare.append(opened)

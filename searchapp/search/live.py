@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,10 @@ STALE_CHECK_SECONDS = 1.0
 # The interpreter's thread switch interval (seconds) while a new index is opened
 # in the background (see LiveGeneration._open_and_swap).
 OPENING_SWITCH_INTERVAL = 0.0002
+# Between the steps of a background opening, the longest wait (seconds) for the
+# searches in flight to end: they go first, yet a busy server still gets the
+# new generation in well under a second.
+OPENING_PATIENCE = 0.05
 
 
 class LiveGeneration:
@@ -42,6 +46,9 @@ class LiveGeneration:
         self._lock = threading.Lock()
         self._checked = 0.0  # time.monotonic() of the last look for a newer index
         self._opening: threading.Thread | None = None
+        # The generation a newer one is due to replace, once the search that
+        # found it has begun (see open()).
+        self._due: Generation | None = None
         # Shared by the generations opened here: each reads only the segments
         # the one before it did not have.
         self._memo = SegmentMemo()
@@ -72,31 +79,53 @@ class LiveGeneration:
     def _replace(self, gen: Generation | None) -> None:
         """Make ``gen`` the open generation (lock held); the one it replaces is retired."""
         old, self.opened = self.opened, gen
+        self._due = None
         if old is not None and old is not gen:
             old.retire()
 
     def _newer_in_background(self, gen: Generation) -> Generation:
         """``gen``, after starting to open a newer generation if one is due (lock held)."""
         now = time.monotonic()
-        if self._opening is not None or now - self._checked < STALE_CHECK_SECONDS:
+        if self._opening is not None or self._due is not None or now - self._checked < STALE_CHECK_SECONDS:
             return gen
         self._checked = now
         if self._stale(gen):
-            self._opening = threading.Thread(target=self._open_and_swap, name="searchapp-open", daemon=True)
-            self._opening.start()
+            self._due = gen
         return gen
 
-    def _open_and_swap(self) -> None:
+    def _open_if_due(self) -> None:
+        """Start opening the newer generation found by :meth:`current`: called
+        once the search that found it counts as reading the one open, so the
+        opening's first step waits for it to end."""
+        with self._lock:
+            serving, self._due = self._due, None
+            if serving is None or self._opening is not None:
+                return
+            self._opening = threading.Thread(
+                target=self._open_and_swap, args=(serving,), name="searchapp-open", daemon=True
+            )
+            self._opening.start()
+
+    def _open_and_swap(self, serving: Generation) -> None:
         # The opening is a second of pure Python. With the interpreter's usual
         # 5 ms switch interval a request thread that lets go of the lock (numpy,
         # file reads) waits that long to get it back, each time: answers were
         # ten times slower while a new index was opened. A short interval while
         # opening gives the requests their turn.
+        # And between its steps it waits for the searches in flight to end,
+        # first of all the one that found the new index: answered at full speed
+        # from the generation open, not beside the opening.
         interval = sys.getswitchinterval()
         sys.setswitchinterval(OPENING_SWITCH_INTERVAL)
+
+        def pause() -> None:
+            serving.wait_unused(OPENING_PATIENCE)
+
         try:
-            gen = self._open_generation()
-            gen.warm(self.weighting)
+            pause()
+            gen = self._open_generation(pause)
+            # A reader ready for each thread that searched the one it replaces.
+            gen.warm(self.weighting, readers=serving.reader_count(), pause=pause)
         except Exception:  # noqa: BLE001 - any failure is raised again by the next request
             gen = None  # the next request opens it in the foreground and answers with the error
         finally:
@@ -106,10 +135,10 @@ class LiveGeneration:
             self._opening = None
             self._checked = time.monotonic()
 
-    def _open_generation(self) -> Generation:
+    def _open_generation(self, pause: Callable[[], None] | None = None) -> Generation:
         for _ in range(codec.OPEN_ATTEMPTS):
             try:
-                return Generation(self.index_path, self._memo)
+                return Generation(self.index_path, self._memo, pause)
             except Outdated:
                 continue  # a commit removed the files just listed: read the new ones
             except integrity.UNREADABLE as exc:
@@ -139,6 +168,7 @@ class LiveGeneration:
                 gen.acquire()
             except Outdated:
                 continue  # replaced and closed since: the next look finds the newer one
+            self._open_if_due()
             try:
                 return gen, gen.searcher(self.weighting)
             except Outdated:
