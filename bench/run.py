@@ -625,7 +625,8 @@ def _cold_lines(cold: dict | None) -> list[str]:
         "|---|---:|",
         f"| `serve` listening (it opens and warms the index first) | {_fmt(cold['listening_s'], 2)} s |",
         f"| first answer after listening / warm median | {_fmt(cold['first_ms'], 0)} / {_fmt(cold['warm_ms'], 0)} ms |",
-        f"| first answer after a reindex (one article added) / slowest until found "
+        f"| first answer after a reindex (one article added; median of {cold.get('after_reindex_rounds', 1)} "
+        f"reindexes) / slowest of all answers until found "
         f"| {_fmt(cold['after_reindex_first_ms'], 0)} / {_fmt(cold['after_reindex_max_ms'], 0)} ms |",
     ]
 
