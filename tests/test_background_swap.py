@@ -10,6 +10,7 @@ from conftest import build_index
 
 from searchapp.index.reindex import reindex
 from searchapp.search import live
+from searchapp.search.generation import AUTOWARM_TERMS
 from searchapp.search.live import STALE_CHECK_SECONDS
 from searchapp.search.searcher import Searcher
 
@@ -181,3 +182,24 @@ def test_the_new_generation_has_a_reader_ready_for_each_thread_that_searched(tmp
     for t in threads:
         t.join()
     assert answers == [{"a", "b"}] * 4
+
+
+def test_the_new_generation_reads_again_the_posting_lists_read_last(tmp_path, monkeypatch):
+    searcher = _serving_after_a_reindex(tmp_path, monkeypatch, patience=0.05)
+    searcher._live._checked = time.monotonic() + 3600  # not yet
+    assert _ids(searcher, "Nhật Bản") == {"a"}  # b is not in the open generation
+    old = searcher._live.opened
+    read_last = old.engine.recent_terms(AUTOWARM_TERMS)
+    assert read_last
+    searcher._live._checked = 0.0
+    assert _ids(searcher, "Việt Nam") == {"a"}  # finds the newer index
+    assert _swapped(searcher, old)
+    new = searcher._live.opened
+    assert set(read_last) <= set(new.engine.recent_terms(10 * AUTOWARM_TERMS))
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a posting list was read while a search waited")
+
+    monkeypatch.setattr(new.engine, "_read", refused)
+    # Asked again after the reindex: answered from lists read before the swap, with the new article.
+    assert _ids(searcher, "Nhật Bản") == {"a", "b"}

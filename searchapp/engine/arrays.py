@@ -8,8 +8,11 @@ evaluates queries over them.
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -150,6 +153,23 @@ class Engine:
                 _, old = self._cache.popitem(last=False)
                 self._cached_count -= old.size if old else 1
         return found
+
+    def recent_terms(self, most: int) -> list[tuple[str, str]]:
+        """``(field, text)`` of up to ``most`` cached posting lists, the most recently used first."""
+        with self._lock:
+            return list(itertools.islice(reversed(self._cache), most))
+
+    def autowarm(self, searcher, terms, pause: Callable[[], None], seconds: float) -> None:
+        """Read the posting lists of ``terms`` into the cache, in order, calling
+        ``pause`` before each, until ``seconds`` have been spent reading."""
+        spent = 0.0
+        for field, text in terms:
+            if spent >= seconds:
+                return
+            pause()
+            began = time.perf_counter()
+            self.postings(searcher, field, text)
+            spent += time.perf_counter() - began
 
     def count(self, searcher, field: str, text: str) -> int:
         """How many articles hold the term by the index's statistics, deleted

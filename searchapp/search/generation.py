@@ -16,6 +16,15 @@ from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
 from searchapp.search.columns import Columns
 
+# Posting lists a new generation reads again from the one it replaces (the most
+# recently used first), and the most time spent reading them, in seconds.
+AUTOWARM_TERMS = 64
+AUTOWARM_SECONDS = 0.3
+
+
+def _go_on() -> None:
+    pass
+
 
 class Outdated(Exception):
     """The generation's files were replaced by a newer commit; reopen."""
@@ -155,46 +164,47 @@ class Generation:
             reader.close()
 
     def engine_for(self, searcher, weighting) -> Engine:
-        return self._engine(searcher.reader(), weighting)
-
-    def _engine(self, reader, weighting) -> Engine:
         with self._lock:
             if self.engine is None:
-                self.engine = Engine(reader, weighting, self.memo)
+                self.engine = Engine(searcher.reader(), weighting, self.memo)
             return self.engine
 
     def restorer(self, searcher) -> Restorer:
-        return self._restorer_of(searcher.reader())
-
-    def _restorer_of(self, reader) -> Restorer:
         with self._lock:
             if self._restorer is None:
-                self._restorer = Restorer(reader, self.memo)
+                self._restorer = Restorer(searcher.reader(), self.memo)
         return self._restorer
 
-    def warm(self, weighting, readers: int = 1, pause: Callable[[], None] = lambda: None) -> None:
-        """Build what the first searches would: the engine, the accent restorer,
-        the bitmaps that count facets over large result sets, and ``readers``
-        readers in all for the threads' first searches. ``pause`` is called
-        between the steps."""
-        with self._lock:
-            reader = self._spare[0] if self._spare else None
-        if reader is None:  # every reader is taken: build from a thread's own
-            reader = self.searcher(weighting).reader()
-        self._engine(reader, weighting)
+    def warm(self, weighting, replacing: Generation | None = None, pause: Callable[[], None] | None = None) -> None:
+        """Build what the first searches would: the engine, the accent restorer
+        and the bitmaps that count facets over large result sets. In place of
+        ``replacing``, also a reader for each thread that searched it, and the
+        posting lists it read last, read again here (their scores follow the
+        new statistics): a query asked again after a reindex finds them.
+        ``pause``, when given, is called between the steps."""
+        pause = pause or _go_on
+        searcher = self.searcher(weighting)  # this thread's own
+        engine = self.engine_for(searcher, weighting)
         pause()
-        self._restorer_of(reader)
+        self.restorer(searcher)
         pause()
         self.columns.warm()
+        if replacing is None:
+            return
+        self._open_spares(replacing.reader_count(), pause)
+        if replacing.engine is not None:
+            engine.autowarm(searcher, replacing.engine.recent_terms(AUTOWARM_TERMS), pause, AUTOWARM_SECONDS)
+
+    def _open_spares(self, count: int, pause: Callable[[], None]) -> None:
+        """Open readers until ``count`` wait for the threads' first searches."""
         while True:
             with self._lock:
-                wanted = not self.closed and len(self._spare) + len(self._searchers) < readers
-            if not wanted:
-                break
+                if self.closed or len(self._spare) >= count:
+                    return
             pause()
             opened = self.open_reader()
             with self._lock:
                 if self.closed:
                     opened.close()
-                    break
+                    return
                 self._spare.append(opened)

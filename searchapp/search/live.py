@@ -124,8 +124,7 @@ class LiveGeneration:
         try:
             pause()
             gen = self._open_generation(pause)
-            # A reader ready for each thread that searched the one it replaces.
-            gen.warm(self.weighting, readers=serving.reader_count(), pause=pause)
+            gen.warm(self.weighting, replacing=serving, pause=pause)
         except Exception:  # noqa: BLE001 - any failure is raised again by the next request
             gen = None  # the next request opens it in the foreground and answers with the error
         finally:
