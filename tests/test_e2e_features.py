@@ -58,6 +58,24 @@ def test_typing_shows_suggestions_and_arrow_enter_searches(page):
     assert _total(page) > 0
 
 
+def test_a_newer_answer_keeps_the_suggestion_the_reader_is_on(page):
+    page.goto("/")
+    box = _type_in_box(page, "hoi n")
+    listbox = page.get_by_role("listbox", name="Gợi ý tìm kiếm")
+    chosen = listbox.get_by_role("option").filter(has_text="hội nghị").first
+    expect(chosen).to_be_visible()
+    chosen_text = chosen.locator(".suggestion-text").inner_text()
+    while chosen.get_attribute("aria-selected") != "true":
+        box.press("ArrowDown")
+    shown = chosen.element_handle()
+    # The answer for what was typed last arrives after the reader moved into the list.
+    box.press("g")
+    page.wait_for_function("option => !option.isConnected", arg=shown)  # the list was drawn again
+    again = listbox.get_by_role("option").filter(has_text=chosen_text).first
+    expect(again).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", again.get_attribute("id"))
+
+
 def test_arrow_keys_wrap_and_escape_closes(page):
     page.goto("/?q=asean")
     box = _type_in_box(page, "nhat")

@@ -64,6 +64,9 @@
     }
 
     function render(suggestions) {
+      // A newer answer may arrive after the reader has moved into the list:
+      // the suggestion they are on stays chosen if it is still offered.
+      var kept = active >= 0 && items[active] ? items[active].text : null;
       items = suggestions;
       active = -1;
       input.removeAttribute("aria-activedescendant");
@@ -96,6 +99,12 @@
       if (suggestions.length) {
         open();
         status.textContent = suggestions.length + " gợi ý. Dùng phím mũi tên để chọn.";
+        var still = suggestions.findIndex(function (suggestion) {
+          return suggestion.text === kept;
+        });
+        if (still >= 0) {
+          setActive(still);
+        }
       } else {
         close();
         status.textContent = "";
