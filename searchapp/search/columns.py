@@ -25,7 +25,7 @@ class Columns:
     def __init__(self, reader, memo: SegmentMemo | None = None, pause: Callable[[], None] | None = None) -> None:
         """``pause``, when given, is called between the steps (a few milliseconds
         each at 100,000 articles): see :meth:`Generation.__init__`."""
-        pause = pause or _go_on
+        pause = pause or go_on
         parts = per_segment(reader, "columns", _SegmentPart, memo)
         self.size = reader.doc_count_all()
         # Each document's date as YYYYMMDD, 0 when it has none.
@@ -96,8 +96,8 @@ class Columns:
         return {name: entries.per_document() for name, entries in self.entries.items()}
 
 
-def _go_on() -> None:
-    pass
+def go_on() -> None:
+    """The pause of an opening that no search waits for."""
 
 
 class _SegmentPart:

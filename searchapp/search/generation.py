@@ -14,16 +14,12 @@ from searchapp.errors import IndexDamaged, IndexMissing
 from searchapp.index import store
 from searchapp.index.schema import SCHEMA_VERSION
 from searchapp.search.accents import Restorer
-from searchapp.search.columns import Columns
+from searchapp.search.columns import Columns, go_on
 
 # Posting lists a new generation reads again from the one it replaces (the most
 # recently used first), and the most time spent reading them, in seconds.
 AUTOWARM_TERMS = 64
 AUTOWARM_SECONDS = 0.3
-
-
-def _go_on() -> None:
-    pass
 
 
 class Outdated(Exception):
@@ -182,7 +178,7 @@ class Generation:
         posting lists it read last, read again here (their scores follow the
         new statistics): a query asked again after a reindex finds them.
         ``pause``, when given, is called between the steps."""
-        pause = pause or _go_on
+        pause = pause or go_on
         searcher = self.searcher(weighting)  # this thread's own
         engine = self.engine_for(searcher, weighting)
         pause()
