@@ -90,10 +90,11 @@ def measure_indexed(config: Path, corpus: Path, workers: int) -> dict:
         first, total = _ask(port)
         warm = statistics.median(_ask(port)[0] for _ in range(WARM_REPEATS))
         for n, path in enumerate(added):
-            after, total = _after_a_reindex(config, port, path, n, total)
+            after, found = _after_a_reindex(config, port, path, n, total)
             rounds.append(after)
-            if after[-1] < 0:
+            if found is None:
                 break
+            total = found
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -101,25 +102,25 @@ def measure_indexed(config: Path, corpus: Path, workers: int) -> dict:
             for path in added:
                 path.unlink(missing_ok=True)
             _searchapp(config, "reindex")
-    swapped = all(after[-1] >= 0 for after in rounds)
-    answers = [abs(s) for after in rounds for s in after]
+    swapped = found is not None  # every round found its article (a miss ends the rounds)
+    answers = [s for after in rounds for s in after]
     return {
         "workers": workers,
         "listening_s": listening,
         "first_ms": first * 1000,
         "warm_ms": warm * 1000,
         "after_reindex_rounds": len(rounds),
-        "after_reindex_first_ms": statistics.median(abs(after[0]) for after in rounds) * 1000,
-        "after_reindex_firsts_ms": [abs(after[0]) * 1000 for after in rounds],
+        "after_reindex_first_ms": statistics.median(after[0] for after in rounds) * 1000,
+        "after_reindex_firsts_ms": [after[0] * 1000 for after in rounds],
         "after_reindex_max_ms": max(answers) * 1000,
         "answers_until_new": max(len(after) for after in rounds),
         "swapped": swapped,
     }
 
 
-def _after_a_reindex(config: Path, port: int, path: Path, n: int, total: int) -> tuple[list[float], int]:
+def _after_a_reindex(config: Path, port: int, path: Path, n: int, total: int) -> tuple[list[float], int | None]:
     """Add one article, reindex, and ask until the server finds it: the seconds of
-    each answer (the last one negative when it never did), and the new total."""
+    each answer, and the new total (None when it never found it)."""
     path.write_text(f"Biển Đông trong hội đàm mới {n}\n\nHai bên trao đổi về Biển Đông, lần {n}.\n", encoding="utf-8")
     _searchapp(config, "reindex")
     after: list[float] = []
@@ -130,8 +131,7 @@ def _after_a_reindex(config: Path, port: int, path: Path, n: int, total: int) ->
         if now > total:
             return after, now
         time.sleep(0.05)
-    after[-1] = -after[-1]
-    return after, total
+    return after, None
 
 
 def main(argv: list[str] | None = None) -> int:
